@@ -1,0 +1,64 @@
+import {
+  app,
+  type HttpHandler,
+  type HttpMethod,
+  type InvocationContext,
+  type StorageQueueHandler,
+} from '@azure/functions';
+
+/**
+ * Each function file exports its definition and registers it here. `register*` calls `app.*` for the real
+ * Functions host and records the definition for the local host: outside the Functions runtime,
+ * `@azure/functions` runs in test mode and skips every `app.*` registration, so the local host cannot
+ * discover functions through `app`.
+ */
+export interface QueueFunctionDefinition {
+  readonly kind: 'queue';
+  readonly name: string;
+  readonly queueName: string;
+  readonly connection: string;
+  readonly handler: StorageQueueHandler;
+}
+
+export interface HttpFunctionDefinition {
+  readonly kind: 'http';
+  readonly name: string;
+  readonly route: string;
+  readonly methods: readonly HttpMethod[];
+  readonly authLevel: 'anonymous' | 'function';
+  readonly handler: HttpHandler;
+}
+
+export type FunctionDefinition = QueueFunctionDefinition | HttpFunctionDefinition;
+export type TerminateHook = (context: InvocationContext) => Promise<void> | void;
+
+const definitions: FunctionDefinition[] = [];
+const terminateHooks: TerminateHook[] = [];
+
+export const registerQueueFunction = (definition: QueueFunctionDefinition): void => {
+  app.storageQueue(definition.name, {
+    queueName: definition.queueName,
+    connection: definition.connection,
+    handler: definition.handler,
+  });
+  definitions.push(definition);
+};
+
+export const registerHttpFunction = (definition: HttpFunctionDefinition): void => {
+  app.http(definition.name, {
+    route: definition.route,
+    methods: [...definition.methods],
+    authLevel: definition.authLevel,
+    handler: definition.handler,
+  });
+  definitions.push(definition);
+};
+
+/** Runs when the host shuts the worker down (`app.hook.appTerminate`); the local host runs it too. */
+export const registerTerminateHook = (hook: TerminateHook): void => {
+  app.hook.appTerminate((context) => hook(context.hookData as unknown as InvocationContext));
+  terminateHooks.push(hook);
+};
+
+export const registeredFunctions = (): readonly FunctionDefinition[] => [...definitions];
+export const registeredTerminateHooks = (): readonly TerminateHook[] => [...terminateHooks];

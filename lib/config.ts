@@ -1,0 +1,134 @@
+import { ConfigError } from './errors';
+import { names } from './names';
+
+/** The well-known Azurite development account (public, documented by Microsoft; never a secret). */
+export const azuriteAccount = {
+  name: 'devstoreaccount1',
+  key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+} as const;
+
+/** The well-known Cosmos DB emulator key (public, documented by Microsoft; never a secret). */
+export const cosmosEmulatorKey =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+export const azuriteConnectionString = (queuePort: number): string =>
+  `DefaultEndpointsProtocol=http;AccountName=${azuriteAccount.name};AccountKey=${azuriteAccount.key};` +
+  `QueueEndpoint=http://127.0.0.1:${queuePort}/${azuriteAccount.name};`;
+
+export const defaultPorts = { queue: 10001, cosmos: 8081, http: 7071 } as const;
+
+/** How the app reaches the Storage account: a connection string (local) or an identity (Azure). */
+export type StorageSettings =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | { readonly kind: 'identity'; readonly queueServiceUri: string; readonly clientId: string | undefined };
+
+export interface CosmosSettings {
+  readonly endpoint: string;
+  /** Account key: only for the local emulator. In Azure this is absent and the managed identity is used. */
+  readonly key: string | undefined;
+  /** Managed identity client id for Entra ID auth (user-assigned identity in Azure). */
+  readonly clientId: string | undefined;
+  /** True for a loopback endpoint: the emulator's self-signed certificate is accepted there and only there. */
+  readonly allowSelfSignedCertificate: boolean;
+  readonly database: string;
+}
+
+export interface Config {
+  readonly storage: StorageSettings;
+  readonly cosmos: CosmosSettings;
+  /** Local host only: the HTTP port of the API (the Functions host's default, 7071). */
+  readonly httpPort: number;
+  /** Local host only: how long a fetched queue message stays hidden; renewed at half-time. */
+  readonly queueLockSeconds: number;
+  /** Local host only: grace for in-flight work when it is told to stop (SIGTERM, Ctrl-C). */
+  readonly drainSeconds: number;
+  /** Local host only: the host.json to read (default: the project's own). Tests point it at variants. */
+  readonly hostJsonPath: string | undefined;
+  /** Key required by HTTP endpoints that are not anonymous, on the local host (`x-functions-key`). */
+  readonly apiKey: string | undefined;
+  readonly appInsightsConnectionString: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const nonEmpty = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+const integerSetting = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw))
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+};
+
+const urlSetting = (name: string, raw: string, protocols: readonly string[]): URL => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (cause) {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`, { cause });
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${raw}"`);
+  }
+  return url;
+};
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+
+const readStorage = (env: Env): StorageSettings => {
+  const prefix = names.storageConnection;
+  const connectionString = nonEmpty(env, prefix);
+  const queueServiceUri = nonEmpty(env, `${prefix}__queueServiceUri`);
+  if (connectionString && queueServiceUri) {
+    throw new ConfigError(`set either ${prefix} or ${prefix}__queueServiceUri, not both`);
+  }
+  if (queueServiceUri) {
+    urlSetting(`${prefix}__queueServiceUri`, queueServiceUri, ['https:', 'http:']);
+    return { kind: 'identity', queueServiceUri, clientId: nonEmpty(env, `${prefix}__clientId`) };
+  }
+  return {
+    kind: 'connectionString',
+    connectionString: connectionString ?? azuriteConnectionString(defaultPorts.queue),
+  };
+};
+
+const readCosmos = (env: Env): CosmosSettings => {
+  const endpoint = nonEmpty(env, 'COSMOS_ENDPOINT') ?? `https://127.0.0.1:${defaultPorts.cosmos}`;
+  const url = urlSetting('COSMOS_ENDPOINT', endpoint, ['https:', 'http:']);
+  const loopback = isLoopback(url.hostname);
+  const key = nonEmpty(env, 'COSMOS_KEY') ?? (loopback ? cosmosEmulatorKey : undefined);
+  return Object.freeze({
+    endpoint,
+    key,
+    clientId: nonEmpty(env, 'COSMOS_CLIENT_ID') ?? nonEmpty(env, 'AZURE_CLIENT_ID'),
+    allowSelfSignedCertificate: loopback,
+    database: nonEmpty(env, 'COSMOS_DATABASE') ?? names.database,
+  });
+};
+
+/** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
+export const loadConfig = (env: Env): Config =>
+  Object.freeze({
+    storage: Object.freeze(readStorage(env)),
+    cosmos: readCosmos(env),
+    httpPort: integerSetting(env, 'STATMGR_HTTP_PORT', defaultPorts.http, 0, 65535),
+    queueLockSeconds: integerSetting(env, 'STATMGR_QUEUE_LOCK_SECONDS', 60, 2, 600),
+    drainSeconds: integerSetting(env, 'STATMGR_DRAIN_SECONDS', 30, 0, 3600),
+    hostJsonPath: nonEmpty(env, 'STATMGR_HOST_JSON'),
+    apiKey: nonEmpty(env, 'STATMGR_API_KEY'),
+    appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+  });
+
+let cached: Config | undefined;
+
+/** The process's configuration, read once from `process.env` on first use. */
+export const getConfig = (): Config => (cached ??= loadConfig(process.env));

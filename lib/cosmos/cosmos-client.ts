@@ -1,0 +1,59 @@
+import { Agent } from 'node:https';
+import { CosmosClient, PartitionKeyKind, type Container, type Database } from '@azure/cosmos';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { CosmosSettings } from '../config';
+import { names } from '../names';
+
+export interface CosmosContainers {
+  readonly client: CosmosClient;
+  readonly messages: Container;
+  readonly deadletters: Container;
+}
+
+/** One client per process: it keeps its connections open (keep-alive) for every request. */
+export const createCosmosClient = (settings: CosmosSettings): CosmosClient =>
+  new CosmosClient({
+    endpoint: settings.endpoint,
+    ...(settings.key
+      ? { key: settings.key }
+      : { aadCredentials: new DefaultAzureCredential({ managedIdentityClientId: settings.clientId }) }),
+    agent: new Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      rejectUnauthorized: !settings.allowSelfSignedCertificate,
+    }),
+    connectionPolicy: {
+      requestTimeout: 15_000,
+      enableEndpointDiscovery: !settings.allowSelfSignedCertificate,
+    },
+  });
+
+export const openContainers = (client: CosmosClient, database: string): CosmosContainers => {
+  const db = client.database(database);
+  return {
+    client,
+    messages: db.container(names.messagesContainer),
+    deadletters: db.container(names.deadlettersContainer),
+  };
+};
+
+/**
+ * Creates the database and containers when missing, with the partition keys the code relies on.
+ * Used by the local emulators and tests; in Azure the Bicep templates create them.
+ */
+export const ensureCosmosResources = async (client: CosmosClient, database: string): Promise<Database> => {
+  const { database: db } = await client.databases.createIfNotExists({ id: database });
+  await db.containers.createIfNotExists({
+    id: names.messagesContainer,
+    partitionKey: {
+      paths: [...names.messagesPartitionKeyPaths],
+      kind: PartitionKeyKind.MultiHash,
+      version: 2,
+    },
+  });
+  await db.containers.createIfNotExists({
+    id: names.deadlettersContainer,
+    partitionKey: { paths: [names.deadlettersPartitionKeyPath] },
+  });
+  return db;
+};

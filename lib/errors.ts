@@ -1,0 +1,45 @@
+/**
+ * One error hierarchy for statmgr. The split between permanent and transient errors drives retry:
+ * a permanent error (bad input) is dead-lettered at once and never retried; a transient error (a
+ * dependency is down or throttling) leaves the message in the queue so that it is retried later.
+ * Only the Cosmos and queue adapters read SDK error codes and turn them into these.
+ */
+export class StatmgrError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that will never succeed however often it is retried. */
+export class PermanentError extends StatmgrError {}
+
+/** A queue message, status message or request that breaks the message contract. */
+export class ValidationError extends PermanentError {
+  /** One human-readable reason per rule broken, each naming the field, e.g. `messages[2].severity: ...`. */
+  readonly reasons: readonly string[];
+
+  constructor(reasons: readonly string[], options?: { cause?: unknown }) {
+    super(reasons.join('; '), options);
+    this.reasons = Object.freeze([...reasons]);
+  }
+}
+
+/** A setting in the environment is missing or malformed. */
+export class ConfigError extends PermanentError {}
+
+/** A dependency (Cosmos DB, Storage) failed in a way that should pass: outage, throttling, timeout. */
+export class TransientError extends StatmgrError {
+  /** How long the dependency asked us to wait, when it said so (Cosmos 429 retry-after). */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+export const isTransient = (error: unknown): error is TransientError => error instanceof TransientError;
+
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

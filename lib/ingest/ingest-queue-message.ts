@@ -1,0 +1,113 @@
+import type { CosmosContainers } from '../cosmos/cosmos-client';
+import { storeDocuments } from '../cosmos/store-documents';
+import { buildDeadLetter, storeDeadLetters, type DeadLetter } from '../deadletters/dead-letter';
+import { ValidationError } from '../errors';
+import { rawBodyText } from '../message/decode-body';
+import { parseQueueMessage } from '../message/parse-queue-message';
+import { toDocument } from '../message/to-document';
+import type { StoredStatusMessage } from '../message/types';
+
+/** What the trigger knows about one queue message delivery (from the trigger metadata). */
+export interface QueueDelivery {
+  readonly queueMessageId: string;
+  readonly dequeueCount: number;
+  readonly insertionTime: string;
+}
+
+export interface IngestOutcome {
+  readonly batchId: string;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  readonly requestCharge: number;
+}
+
+export interface IngestDeps {
+  readonly containers: CosmosContainers;
+  readonly now: () => Date;
+}
+
+const partitionKeyOf = (document: StoredStatusMessage): [string, string] => [document.site, document.machine];
+
+/**
+ * Ingests one queue message: valid status messages are stored in `status-messages` with deterministic ids,
+ * invalid ones (or the whole body, when it is unusable) go to `deadletters` with their reasons. Resolves only
+ * once everything is committed; throws TransientError while a dependency is down, so the message is retried.
+ */
+export const ingestQueueMessage = async (
+  payload: unknown,
+  delivery: QueueDelivery,
+  deps: IngestDeps,
+): Promise<IngestOutcome> => {
+  const now = deps.now().toISOString();
+  const letterBase = {
+    queueMessageId: delivery.queueMessageId,
+    dequeueCount: delivery.dequeueCount,
+    enqueuedAt: delivery.insertionTime,
+    now,
+  };
+  let parsed;
+  try {
+    parsed = parseQueueMessage(payload);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const letter = buildDeadLetter({
+      ...letterBase,
+      source: 'ingest-validation',
+      reasons: error.reasons,
+      raw: rawBodyText(payload),
+      position: -1,
+      batchId: undefined,
+    });
+    await storeDeadLetters(deps.containers.deadletters, [letter]);
+    return { batchId: delivery.queueMessageId, stored: 0, duplicates: 0, deadLettered: 1, requestCharge: 0 };
+  }
+
+  const batchId = parsed.batchId ?? delivery.queueMessageId;
+  const deliveryInfo = {
+    batchId,
+    seq: parsed.seq,
+    queueMessageId: delivery.queueMessageId,
+    enqueuedAt: delivery.insertionTime,
+    storedAt: now,
+  };
+  const documents: StoredStatusMessage[] = [];
+  const letters: DeadLetter[] = [];
+  for (const item of parsed.items) {
+    if (item.ok) documents.push(toDocument(item.message, item.position, deliveryInfo));
+    else {
+      letters.push(
+        buildDeadLetter({
+          ...letterBase,
+          source: 'ingest-validation',
+          reasons: item.reasons,
+          raw: rawBodyText(item.raw),
+          position: item.position,
+          batchId,
+        }),
+      );
+    }
+  }
+
+  const result = await storeDocuments(deps.containers.messages, documents, partitionKeyOf);
+  for (const { document, reason } of result.rejected) {
+    letters.push(
+      buildDeadLetter({
+        ...letterBase,
+        source: 'store-rejected',
+        reasons: [reason],
+        raw: rawBodyText(document),
+        position: document.position,
+        batchId,
+      }),
+    );
+  }
+  if (letters.length > 0) await storeDeadLetters(deps.containers.deadletters, letters);
+  return {
+    batchId,
+    stored: result.created,
+    duplicates: result.duplicates,
+    deadLettered: letters.length,
+    requestCharge: result.requestCharge,
+  };
+};

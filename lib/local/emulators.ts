@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:https';
+import { createHttpsServer } from '@vercel/cosmosdb-server';
+import { azuriteConnectionString, type Config, loadConfig } from '../config';
+import { createCosmosClient, ensureCosmosResources } from '../cosmos/cosmos-client';
+import { createQueueServiceClient, ensureQueues, openQueues } from '../queue/queue-client';
+import { freePort } from './free-port';
+import { waitUntil } from './wait-until';
+
+export interface Emulators {
+  readonly queuePort: number;
+  readonly cosmosPort: number;
+  readonly azuritePid: number;
+  /** The settings that point statmgr at these emulators (the same names the app settings use). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly config: Config;
+  stop(): Promise<void>;
+}
+
+/** Azurite's queue service as a child process, in memory, on 127.0.0.1:port. */
+const startAzurite = (port: number): ChildProcess =>
+  spawn(
+    process.execPath,
+    [
+      require.resolve('azurite/dist/src/queue/main.js'),
+      '--queueHost',
+      '127.0.0.1',
+      '--queuePort',
+      String(port),
+      '--skipApiVersionCheck',
+      '--inMemoryPersistence',
+      '--disableTelemetry',
+      '--silent',
+      '--loose',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+
+const listen = (server: Server, port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+/**
+ * Starts Azurite (queues) and the Cosmos DB emulator (@vercel/cosmosdb-server, in this process) and creates
+ * the queues, database and containers. Port 0 picks a free port.
+ */
+export const startEmulators = async (ports: { queue: number; cosmos: number }): Promise<Emulators> => {
+  const queuePort = ports.queue || (await freePort());
+  const cosmosPort = ports.cosmos || (await freePort());
+  const azurite = startAzurite(queuePort);
+  const exited = new Promise<never>((_, reject) =>
+    azurite.once('exit', (code) =>
+      reject(new Error(`Azurite exited with code ${code} (is port ${queuePort} taken?)`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  const cosmos = createHttpsServer();
+  const stop = async (): Promise<void> => {
+    await stopChild(azurite);
+    cosmos.closeAllConnections();
+    await new Promise<void>((resolve) => cosmos.close(() => resolve()));
+  };
+  try {
+    await listen(cosmos, cosmosPort);
+    const env = {
+      StatusStorage: azuriteConnectionString(queuePort),
+      COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosPort}`,
+    };
+    const config = loadConfig(env);
+    const queues = openQueues(createQueueServiceClient(config.storage));
+    await Promise.race([
+      exited,
+      waitUntil(async () => (await queues.service.getProperties(), true), 'Azurite', 30_000),
+    ]);
+    await ensureQueues(queues);
+    const client = createCosmosClient(config.cosmos);
+    try {
+      await ensureCosmosResources(client, config.cosmos.database);
+    } finally {
+      client.dispose();
+    }
+    return { queuePort, cosmosPort, azuritePid: azurite.pid ?? -1, env, config, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { getConfig } from '../config';
+import { describeError } from '../errors';
+import { waitUntil } from './wait-until';
+
+/**
+ * `npm start`: the whole local stack in the foreground. Starts the emulators, then the host, each as its own
+ * process (so the host can also be run and killed alone), prints where everything is, and on Ctrl-C stops
+ * the host first (it drains) and the emulators last.
+ */
+const node = (script: string, env: NodeJS.ProcessEnv): ChildProcess =>
+  spawn(process.execPath, [join(__dirname, script)], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Own process group: a terminal's Ctrl-C reaches only this supervisor, which stops them in order.
+    detached: true,
+  });
+
+const stopChild = (child: ChildProcess | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+const main = async (): Promise<void> => {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(
+      'Usage: npm start\n\nRuns Azurite, the Cosmos DB emulator and the local Functions host in the foreground.\n' +
+        'Ctrl-C drains in-flight work and stops everything. See npm run emulators -- --help and npm run host -- --help.',
+    );
+    return;
+  }
+  const config = getConfig();
+  const apiKey = config.apiKey ?? randomBytes(18).toString('base64url');
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stopAll = async (code: number): Promise<never> => {
+    stopping = true;
+    for (const child of [...children].reverse()) await stopChild(child);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+
+  const emulators = node('emulators-main.js', process.env);
+  children.push(emulators);
+  const ready = await new Promise<{ queuePort: number; cosmosPort: number }>((resolve, reject) => {
+    const lines = createInterface({ input: emulators.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('{"ready":true'))
+        resolve(JSON.parse(line) as { queuePort: number; cosmosPort: number });
+      else console.log(line);
+    });
+    emulators.once('exit', (code) => reject(new Error(`emulators exited with code ${code}`)));
+  });
+  emulators.on('exit', (code) => !stopping && (console.error(`emulators exited (${code})`), void stopAll(1)));
+
+  const host = node('host-main.js', { ...process.env, STATMGR_API_KEY: apiKey });
+  children.push(host);
+  createInterface({ input: host.stdout! }).on('line', (line) => console.log(line));
+  host.on('exit', (code) => !stopping && (console.error(`host exited (${code})`), void stopAll(1)));
+  const healthUrl = `http://127.0.0.1:${config.httpPort}/api/health`;
+  await waitUntil(async () => (await fetch(healthUrl)).ok, 'the local host', 60_000, 250);
+
+  console.log(`
+statmgr is running
+  health       ${healthUrl}
+  API          http://127.0.0.1:${config.httpPort}/api/   (function key: ${apiKey}, header x-functions-key)
+  queue        http://127.0.0.1:${ready.queuePort}/devstoreaccount1/status-messages   (Azurite)
+  cosmos       https://127.0.0.1:${ready.cosmosPort}   (database statmgr, emulator)
+Send traffic:  npm run agent -- --count 1000 --wait
+Ctrl-C drains in-flight work and stops everything.
+`);
+};
+
+main().catch((error: unknown) => {
+  console.error(`statmgr start: ${describeError(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import { ValidationError } from '../errors';
+import { decodeBody } from './decode-body';
+import type { StatusMessage } from './types';
+import { checkEnvelope, checkStatusMessage } from './validate';
+
+export type ParsedItem =
+  | { readonly position: number; readonly ok: true; readonly message: StatusMessage }
+  | {
+      readonly position: number;
+      readonly ok: false;
+      readonly raw: unknown;
+      readonly reasons: readonly string[];
+    };
+
+export interface ParsedQueueMessage {
+  readonly kind: 'envelope' | 'bare';
+  /** The envelope's batch id; undefined for a bare message (its queue message id stands in). */
+  readonly batchId: string | undefined;
+  readonly seq: number | undefined;
+  readonly traceparent: string | undefined;
+  readonly items: readonly ParsedItem[];
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const looksLikeEnvelope = (value: Record<string, unknown>): boolean =>
+  'schema' in value || 'messages' in value;
+
+/**
+ * Parses a queue trigger payload into its status messages. A body that is not usable as a whole (not JSON,
+ * not an object, a malformed envelope) throws a ValidationError; an invalid item inside a well-formed
+ * envelope is returned as a failed item so that its valid siblings can still be stored.
+ */
+export const parseQueueMessage = (payload: unknown): ParsedQueueMessage => {
+  const body = decodeBody(payload);
+  if (!isPlainObject(body)) {
+    const got = Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`;
+    throw new ValidationError([`body: must be a JSON object (an envelope or a status message), got ${got}`]);
+  }
+  if (!looksLikeEnvelope(body)) {
+    const checked = checkStatusMessage(body);
+    const item: ParsedItem = checked.ok
+      ? { position: 0, ok: true, message: checked.value }
+      : { position: 0, ok: false, raw: body, reasons: checked.reasons };
+    return { kind: 'bare', batchId: undefined, seq: undefined, traceparent: undefined, items: [item] };
+  }
+  const envelope = checkEnvelope(body);
+  if (!envelope.ok) throw new ValidationError(envelope.reasons);
+  const { site, machine, messages } = envelope.value;
+  const items = messages.map((raw, position): ParsedItem => {
+    const merged = {
+      ...(site === undefined ? {} : { site }),
+      ...(machine === undefined ? {} : { machine }),
+      ...raw,
+    };
+    const checked = checkStatusMessage(merged, `messages[${position}]`);
+    return checked.ok
+      ? { position, ok: true, message: checked.value }
+      : { position, ok: false, raw, reasons: checked.reasons };
+  });
+  return {
+    kind: 'envelope',
+    batchId: envelope.value.batchId.toLowerCase(),
+    seq: envelope.value.seq,
+    traceparent: envelope.value.traceparent,
+    items,
+  };
+};

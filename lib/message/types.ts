@@ -1,0 +1,47 @@
+export const severities = ['info', 'warning', 'error'] as const;
+export type Severity = (typeof severities)[number];
+
+export const messageTypes = ['milestone', 'detail', 'audit'] as const;
+export type MessageType = (typeof messageTypes)[number];
+
+/** A validated status message, normalized (SMS severity names mapped, messageType defaulted). */
+export interface StatusMessage {
+  id?: string;
+  time: string;
+  severity: Severity;
+  messageId: number;
+  component: string;
+  site: string;
+  machine: string;
+  messageType: MessageType;
+  module?: string;
+  processId?: number;
+  threadId?: number;
+  insertionStrings?: string[];
+  attributes?: Record<string, string | number>;
+  text?: string;
+}
+
+/** The document stored in Cosmos `status-messages`: the message plus where it came from. */
+export interface StoredStatusMessage extends StatusMessage {
+  id: string;
+  /** The envelope's batch id, or for a bare message the queue message id. */
+  batchId: string;
+  /** Position of the message inside its queue message (0 for a bare message). */
+  position: number;
+  /** The agent's sequence number of this message, when the envelope carried `seq`. */
+  seq?: number;
+  queueMessageId: string;
+  enqueuedAt: string;
+  storedAt: string;
+}
+
+export interface Envelope {
+  schema: 'statmgr/v1';
+  batchId: string;
+  site?: string;
+  machine?: string;
+  seq?: number;
+  traceparent?: string;
+  messages: Record<string, unknown>[];
+}

@@ -1,0 +1,21 @@
+/** Names other tools, the Bicep templates and the tests rely on (DESIGN.md "Contracts"). */
+export const names = {
+  queue: 'status-messages',
+  poisonQueue: 'status-messages-poison',
+  database: 'statmgr',
+  messagesContainer: 'status-messages',
+  deadlettersContainer: 'deadletters',
+  /** Hierarchical partition key of `status-messages`: all messages of one machine share a logical partition. */
+  messagesPartitionKeyPaths: ['/site', '/machine'],
+  deadlettersPartitionKeyPath: '/id',
+  /** The app setting (connection name) for the Storage account that holds the queues. */
+  storageConnection: 'StatusStorage',
+  schemaVersion: 'statmgr/v1',
+} as const;
+
+export const limits = {
+  /** Azure Storage Queue limit on one message body. */
+  queueMessageBytes: 64 * 1024,
+  maxMessagesPerEnvelope: 100,
+  maxInsertionStrings: 10,
+} as const;

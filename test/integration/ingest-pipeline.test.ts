@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { statusMessageId } from '../../lib/message/ids';
+import type { StoredStatusMessage } from '../../lib/message/types';
+import { useEmulators } from '../helpers/emulators';
+import { countDocuments, readAll, waitForCount } from '../helpers/cosmos';
+import { aStatusMessage, anEnvelope } from '../helpers/factories';
+import { startHostProcess, type HostProcess } from '../helpers/host-process';
+import { waitUntil } from '../../lib/local/wait-until';
+
+describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () => {
+  const stack = useEmulators();
+  let host: HostProcess;
+
+  beforeAll(async () => {
+    host = await startHostProcess(stack().env);
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  const queueIsEmpty = async (): Promise<boolean> =>
+    ((await stack().queues.main.getProperties()).approximateMessagesCount ?? 0) === 0;
+
+  it('answers /api/health with every part up', async () => {
+    const response = await fetch(`${host.baseUrl}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { parts: Record<string, { ok: boolean }> };
+    expect(Object.values(body.parts).every((part) => part.ok)).toBe(true);
+    expect(Object.keys(body.parts).sort()).toEqual([
+      'cosmosDeadletters',
+      'cosmosMessages',
+      'poisonQueue',
+      'queue',
+    ]);
+  });
+
+  it('stores plain and base64 envelopes with their derived ids and fields', async () => {
+    const { queues, containers } = stack();
+    const before = await countDocuments(containers.messages);
+    const plain = anEnvelope(3, { seq: 500 });
+    const base64 = anEnvelope(2, { machine: 'WS-0099' });
+    const sent = await queues.main.sendMessage(JSON.stringify(plain), { messageTimeToLive: -1 });
+    await queues.main.sendMessage(Buffer.from(JSON.stringify(base64)).toString('base64'), {
+      messageTimeToLive: -1,
+    });
+    await waitForCount(containers.messages, before + 5);
+
+    const docs = await readAll<StoredStatusMessage>(containers.messages);
+    const fromPlain = docs
+      .filter((doc) => doc.batchId === plain.batchId)
+      .sort((a, b) => a.position - b.position);
+    expect(fromPlain.map((doc) => doc.id)).toEqual(
+      [0, 1, 2].map((i) => statusMessageId(undefined, plain.batchId, i)),
+    );
+    expect(fromPlain.map((doc) => doc.seq)).toEqual([500, 501, 502]);
+    const first = fromPlain[0]!;
+    expect(first).toMatchObject({
+      site: 'P01',
+      machine: 'WS-0042',
+      severity: 'info',
+      messageId: 10000,
+      component: 'SMS_STATUS_MANAGER',
+      messageType: 'detail',
+      queueMessageId: sent.messageId,
+    });
+    expect(Date.parse(first.enqueuedAt)).toBeLessThanOrEqual(Date.parse(first.storedAt));
+    expect(docs.filter((doc) => doc.batchId === base64.batchId && doc.machine === 'WS-0099')).toHaveLength(2);
+  });
+
+  it('stores a message delivered twice only once', async () => {
+    const { queues, containers } = stack();
+    const envelope = anEnvelope(4);
+    const before = await countDocuments(containers.messages);
+    await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+    await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+    await waitForCount(containers.messages, before + 4);
+    await waitUntil(queueIsEmpty, 'queue drained', 30_000);
+    expect(
+      host.output.some((line) => line.includes(envelope.batchId) && line.includes('"duplicates":4')),
+    ).toBe(true);
+    const docs = await readAll<StoredStatusMessage>(containers.messages);
+    expect(docs.filter((doc) => doc.batchId === envelope.batchId)).toHaveLength(4);
+    expect(await countDocuments(containers.messages)).toBe(before + 4);
+  });
+
+  it('gives a bare message the id derived from its queue message id, or keeps the sender id', async () => {
+    const { queues, containers } = stack();
+    const senderId = randomUUID();
+    const before = await countDocuments(containers.messages);
+    const bare = await queues.main.sendMessage(JSON.stringify(aStatusMessage({ machine: 'WS-BARE' })));
+    await queues.main.sendMessage(JSON.stringify(aStatusMessage({ id: senderId, machine: 'WS-BARE' })));
+    await waitForCount(containers.messages, before + 2);
+    const ids = (await readAll<StoredStatusMessage>(containers.messages))
+      .filter((doc) => doc.machine === 'WS-BARE')
+      .map((doc) => doc.id)
+      .sort();
+    expect(ids).toEqual([statusMessageId(undefined, bare.messageId, 0), senderId].sort());
+  });
+
+  it('drains on SIGTERM and exits 0', async () => {
+    const second = await startHostProcess(stack().env);
+    expect(await second.stop()).toBe(0);
+    expect(second.output.some((line) => line.includes('stopped') && line.includes('unfinished=0'))).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,100 @@
+import { ValidationError } from '../../lib/errors';
+import { parseQueueMessage } from '../../lib/message/parse-queue-message';
+import { aStatusMessage, anEnvelope } from '../helpers/factories';
+
+const reasonsOf = (payload: unknown): readonly string[] => {
+  try {
+    parseQueueMessage(payload);
+  } catch (error) {
+    if (error instanceof ValidationError) return error.reasons;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+};
+
+describe('parseQueueMessage', () => {
+  it('accepts an envelope as an object, as plain JSON text and as base64 JSON', () => {
+    const envelope = anEnvelope(2);
+    const text = JSON.stringify(envelope);
+    for (const payload of [envelope, text, Buffer.from(text).toString('base64')]) {
+      const parsed = parseQueueMessage(payload);
+      expect(parsed.kind).toBe('envelope');
+      expect(parsed.batchId).toBe(envelope.batchId);
+      expect(parsed.items.map((item) => item.ok)).toEqual([true, true]);
+    }
+  });
+
+  it('applies the envelope site and machine as defaults, a message may override them', () => {
+    const envelope = anEnvelope(1, { site: 'S01', machine: 'M1' });
+    envelope.messages.push({ ...envelope.messages[0], machine: 'M2' });
+    const parsed = parseQueueMessage(envelope);
+    const machines = parsed.items.map((item) =>
+      item.ok ? `${item.message.site}/${item.message.machine}` : '-',
+    );
+    expect(machines).toEqual(['S01/M1', 'S01/M2']);
+  });
+
+  it('normalizes SMS severity names and defaults messageType to detail', () => {
+    const parsed = parseQueueMessage(aStatusMessage({ severity: 'Informational' }));
+    expect(parsed.kind).toBe('bare');
+    const item = parsed.items[0]!;
+    expect(item.ok && item.message.severity).toBe('info');
+    expect(item.ok && item.message.messageType).toBe('detail');
+  });
+
+  it('keeps valid items when one item of an envelope is invalid, naming the field', () => {
+    const envelope = anEnvelope(3);
+    envelope.messages[1] = { ...envelope.messages[1], severity: 'fatal' };
+    const parsed = parseQueueMessage(envelope);
+    expect(parsed.items.map((item) => item.ok)).toEqual([true, false, true]);
+    const bad = parsed.items[1]!;
+    expect(!bad.ok && bad.reasons).toEqual([
+      'messages[1].severity: must be one of info, warning, error, Informational, Warning, Error',
+    ]);
+  });
+
+  it('rejects a body that is neither JSON nor base64 JSON', () => {
+    expect(reasonsOf('not json at all')).toEqual(['body: is neither JSON nor base64-encoded JSON']);
+    expect(reasonsOf(Buffer.from('still not json').toString('base64'))).toEqual([
+      'body: is base64 but the decoded bytes are not UTF-8 JSON',
+    ]);
+  });
+
+  it('rejects a body that is not an object', () => {
+    expect(reasonsOf('[1,2]')).toEqual([
+      'body: must be a JSON object (an envelope or a status message), got an array',
+    ]);
+    expect(reasonsOf('42')).toEqual([
+      'body: must be a JSON object (an envelope or a status message), got a number',
+    ]);
+  });
+
+  it('rejects an envelope with an unknown schema, no messages or more than 100', () => {
+    expect(reasonsOf({ ...anEnvelope(1), schema: 'statmgr/v9' })).toEqual(['schema: must be "statmgr/v1"']);
+    expect(reasonsOf({ ...anEnvelope(1), messages: [] })).toEqual([
+      'messages: must NOT have fewer than 1 items',
+    ]);
+    expect(reasonsOf(anEnvelope(101))).toEqual(['messages: must NOT have more than 100 items']);
+  });
+
+  it('names every missing required field of a bare message', () => {
+    const reasons = parseQueueMessage({ time: '2026-11-25T13:37:00Z' }).items[0];
+    expect(reasons?.ok).toBe(false);
+    expect(!reasons?.ok && [...reasons!.reasons].sort()).toEqual([
+      'component: is required',
+      'machine: is required',
+      'messageId: is required',
+      'severity: is required',
+      'site: is required',
+    ]);
+  });
+
+  it('rejects a time without a zone and an out-of-range messageId', () => {
+    const item = parseQueueMessage(aStatusMessage({ time: '2026-11-25T13:37:00', messageId: 70000 }))
+      .items[0]!;
+    expect(!item.ok && [...item.reasons].sort()).toEqual([
+      'messageId: must be <= 65535',
+      'time: must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T13:37:00Z',
+    ]);
+  });
+});
