@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import { recordLastFailure } from '../lib/deadletters/last-failure';
 import { describeError } from '../lib/errors';
 import { ingestQueueMessage } from '../lib/ingest/ingest-queue-message';
 import { names } from '../lib/names';
@@ -26,6 +27,12 @@ export const ingestStatus: QueueFunctionDefinition = {
       const outcome = await ingestQueueMessage(payload, delivery, getRuntime());
       context.log('ingested', JSON.stringify({ ...fields, ...outcome }));
     } catch (error) {
+      // Best effort (at most 2 s): the poison archiver looks this up if the message ends up poisoned.
+      await recordLastFailure(getRuntime().containers.deadletters, payload, {
+        ...fields,
+        error,
+        now: new Date(),
+      });
       context.warn(
         'ingest failed, message will be retried',
         JSON.stringify({ ...fields, error: describeError(error) }),

@@ -25,6 +25,9 @@ export class ValidationError extends PermanentError {
   }
 }
 
+/** Input larger than a limit allows (a queue message over 64 KiB, a request body over its cap): HTTP 413. */
+export class TooLargeError extends ValidationError {}
+
 /** A setting in the environment is missing or malformed. */
 export class ConfigError extends PermanentError {}
 

@@ -54,6 +54,8 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
   await db.containers.createIfNotExists({
     id: names.deadlettersContainer,
     partitionKey: { paths: [names.deadlettersPartitionKeyPath] },
+    // TTL on, no default: dead letters never expire; only last-failure notes carry their own `ttl`.
+    defaultTtl: -1,
   });
   return db;
 };

@@ -20,6 +20,9 @@ const retryAfterOf = (error: unknown): number | undefined => {
 
 export const isConflict = (error: unknown): boolean => cosmosStatusOf(error) === 409;
 
+/** 412: an `IfMatch` etag no longer matches, someone else changed the document first. */
+export const isPreconditionFailed = (error: unknown): boolean => cosmosStatusOf(error) === 412;
+
 /**
  * Turns anything the Cosmos SDK throws into a statmgr error. Everything that is not provably about the
  * document itself is transient (throttling, outages, timeouts, refused or reset connections, and also

@@ -84,6 +84,7 @@ export const ingestQueueMessage = async (
           raw: rawBodyText(item.raw),
           position: item.position,
           batchId,
+          envelope: parsed.envelope,
         }),
       );
     }

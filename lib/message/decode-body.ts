@@ -1,12 +1,23 @@
 import { ValidationError } from '../errors';
 
 const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+const parseJson = (text: string): { ok: true; value: unknown } | { ok: false; error: string } => {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    // The parser's own complaint (e.g. `Unexpected token } in JSON at position 42`) helps the sender.
+    return { ok: false, error: error instanceof Error ? error.message.slice(0, 200) : 'parse error' };
+  }
+};
+
+/** UTF-8 bytes to text; invalid sequences are a validation error, never silently replaced. */
+const utf8 = (bytes: Uint8Array, what: string): string => {
+  try {
+    return strictUtf8.decode(bytes);
   } catch {
-    return { ok: false };
+    throw new ValidationError([`body: ${what} not valid UTF-8; send UTF-8 JSON`]);
   }
 };
 
@@ -16,27 +27,68 @@ const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } =
  * (the Functions default encoding), so both are accepted.
  */
 export const decodeBody = (payload: unknown): unknown => {
-  if (Buffer.isBuffer(payload)) return decodeBody(payload.toString('utf8'));
+  if (Buffer.isBuffer(payload)) return decodeBody(utf8(payload, 'the bytes are'));
   if (typeof payload !== 'string') return payload;
   const text = payload.trim();
   if (text === '') throw new ValidationError(['body: is empty; expected a JSON object']);
   const plain = parseJson(text);
   if (plain.ok) return plain.value;
   if (text.length % 4 === 0 && base64Pattern.test(text)) {
-    const decoded = parseJson(Buffer.from(text, 'base64').toString('utf8'));
+    const decoded = parseJson(utf8(Buffer.from(text, 'base64'), 'is base64 but the decoded bytes are'));
     if (decoded.ok) return decoded.value;
-    throw new ValidationError(['body: is base64 but the decoded bytes are not UTF-8 JSON']);
+    throw new ValidationError(['body: is base64 but the decoded text is not JSON']);
   }
-  throw new ValidationError(['body: is neither JSON nor base64-encoded JSON']);
+  const what = /^[[{"]/.test(text)
+    ? 'looks like JSON but does not parse'
+    : 'is neither JSON nor base64-encoded JSON';
+  throw new ValidationError([`body: ${what} (${plain.error})`]);
 };
 
-/** The raw text of a payload as it was received, for dead letters (never for logs). */
+/**
+ * JSON.stringify without recursion: a body nested deeper than the call stack (a 60 KB `[[[[...]]]]` fits in
+ * a queue message) must still be kept as a dead letter rather than crash the function.
+ */
+const stringifyIteratively = (root: unknown): string => {
+  const out: string[] = [];
+  type Frame = { kind: 'value'; value: unknown } | { kind: 'text'; text: string };
+  const stack: Frame[] = [{ kind: 'value', value: root }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    if (frame.kind === 'text') {
+      out.push(frame.text);
+      continue;
+    }
+    const { value } = frame;
+    if (Array.isArray(value)) {
+      const frames: Frame[] = [{ kind: 'text', text: '[' }];
+      value.forEach((item, i) => {
+        if (i > 0) frames.push({ kind: 'text', text: ',' });
+        frames.push({ kind: 'value', value: item === undefined ? null : item });
+      });
+      frames.push({ kind: 'text', text: ']' });
+      stack.push(...frames.reverse());
+    } else if (typeof value === 'object' && value !== null) {
+      const frames: Frame[] = [{ kind: 'text', text: '{' }];
+      Object.entries(value).forEach(([key, item], i) => {
+        frames.push({ kind: 'text', text: `${i > 0 ? ',' : ''}${JSON.stringify(key)}:` });
+        frames.push({ kind: 'value', value: item });
+      });
+      frames.push({ kind: 'text', text: '}' });
+      stack.push(...frames.reverse());
+    } else {
+      out.push(JSON.stringify(value) ?? 'null');
+    }
+  }
+  return out.join('');
+};
+
+/** The raw text of a payload as it was received, for dead letters (never for logs). Never throws. */
 export const rawBodyText = (payload: unknown): string => {
   if (typeof payload === 'string') return payload;
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
   try {
     return JSON.stringify(payload) ?? String(payload);
   } catch {
-    return String(payload);
+    return stringifyIteratively(payload);
   }
 };

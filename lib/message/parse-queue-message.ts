@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors';
+import { limits } from '../names';
 import { decodeBody } from './decode-body';
 import type { StatusMessage } from './types';
 import { checkEnvelope, checkStatusMessage } from './validate';
@@ -12,6 +13,15 @@ export type ParsedItem =
       readonly reasons: readonly string[];
     };
 
+/** What an envelope gives its items (defaults and numbering): kept with a dead-lettered item for its replay. */
+export interface EnvelopeContext {
+  readonly batchId: string;
+  readonly site?: string;
+  readonly machine?: string;
+  readonly seq?: number;
+  readonly traceparent?: string;
+}
+
 export interface ParsedQueueMessage {
   readonly kind: 'envelope' | 'bare';
   /** The envelope's batch id; undefined for a bare message (its queue message id stands in). */
@@ -19,6 +29,8 @@ export interface ParsedQueueMessage {
   readonly seq: number | undefined;
   readonly traceparent: string | undefined;
   readonly items: readonly ParsedItem[];
+  /** The envelope's defaults and numbering; undefined for a bare message. */
+  readonly envelope?: EnvelopeContext;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -47,23 +59,36 @@ export const parseQueueMessage = (payload: unknown): ParsedQueueMessage => {
   }
   const envelope = checkEnvelope(body);
   if (!envelope.ok) throw new ValidationError(envelope.reasons);
-  const { site, machine, messages } = envelope.value;
-  const items = messages.map((raw, position): ParsedItem => {
-    const merged = {
-      ...(site === undefined ? {} : { site }),
-      ...(machine === undefined ? {} : { machine }),
-      ...raw,
-    };
-    const checked = checkStatusMessage(merged, `messages[${position}]`);
+  const { site, machine, messages, offset = 0 } = envelope.value;
+  if (offset + messages.length > limits.maxMessagesPerEnvelope) {
+    throw new ValidationError([
+      `offset: offset (${offset}) plus the number of messages (${messages.length}) must be at most ${limits.maxMessagesPerEnvelope}`,
+    ]);
+  }
+  const items = (messages as unknown[]).map((raw, index): ParsedItem => {
+    const position = offset + index;
+    // A non-object item is checked as it is, so that its reason says "must be an object".
+    const merged = isPlainObject(raw)
+      ? { ...(site === undefined ? {} : { site }), ...(machine === undefined ? {} : { machine }), ...raw }
+      : raw;
+    const checked = checkStatusMessage(merged, `messages[${index}]`);
     return checked.ok
       ? { position, ok: true, message: checked.value }
       : { position, ok: false, raw, reasons: checked.reasons };
   });
+  const batchId = envelope.value.batchId.toLowerCase();
   return {
     kind: 'envelope',
-    batchId: envelope.value.batchId.toLowerCase(),
+    batchId,
     seq: envelope.value.seq,
     traceparent: envelope.value.traceparent,
     items,
+    envelope: {
+      batchId,
+      ...(site === undefined ? {} : { site }),
+      ...(machine === undefined ? {} : { machine }),
+      ...(envelope.value.seq === undefined ? {} : { seq: envelope.value.seq }),
+      ...(envelope.value.traceparent === undefined ? {} : { traceparent: envelope.value.traceparent }),
+    },
   };
 };

@@ -43,5 +43,8 @@ export interface Envelope {
   machine?: string;
   seq?: number;
   traceparent?: string;
+  /** Position of messages[0] in the original batch (replays of one dead-lettered item). */
+  offset?: number;
+  /** Each item is checked on its own; a non-object item fails only itself. */
   messages: Record<string, unknown>[];
 }

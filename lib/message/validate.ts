@@ -28,43 +28,139 @@ const fieldPath = (prefix: string, instancePath: string, extra?: string): string
   return path || 'body';
 };
 
-const describe = (error: ErrorObject, prefix: string): string => {
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'true or false',
+};
+
+/** What was received, short and on one line: `"fatal"`, `a number (1.5)`, `an array`. */
+const shown = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    return value.length > 40
+      ? `${JSON.stringify(value.slice(0, 40))}... (${value.length} characters)`
+      : JSON.stringify(value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
+};
+
+/** The rule a pattern encodes, in words (keyed by the pattern in the schema). */
+const patternRules: Record<string, string> = {
+  [schema.definitions.uuid.pattern]: 'must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e',
+  [schema.definitions.name.pattern]:
+    'must not contain control characters or any of / \\ ? # (Cosmos DB forbids them in keys)',
+  '^[0-9]{1,5}$': 'must be a numeric attribute id (0 to 99999)',
+};
+
+/** One reason per broken rule: the field, the rule, and what was received. */
+const describe = (error: ErrorObject, prefix: string, value: unknown): string => {
   const params = error.params as Record<string, unknown>;
+  const at = fieldPath(prefix, error.instancePath);
+  const got = `got ${shown(value)}`;
   switch (error.keyword) {
     case 'required':
       return `${fieldPath(prefix, error.instancePath, String(params.missingProperty))}: is required`;
-    case 'additionalProperty':
     case 'additionalProperties':
       return `${fieldPath(prefix, error.instancePath, String(params.additionalProperty))}: is not a known field`;
+    case 'type':
+      return `${at}: must be ${typeNames[String(params.type)] ?? String(params.type)}, ${got}`;
     case 'enum':
-      return `${fieldPath(prefix, error.instancePath)}: must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+      return `${at}: must be one of ${(params.allowedValues as unknown[]).join(', ')}; ${got}`;
     case 'const':
-      return `${fieldPath(prefix, error.instancePath)}: must be "${String(params.allowedValue)}"`;
+      return `${at}: must be "${String(params.allowedValue)}"; ${got}`;
     case 'format':
-      return `${fieldPath(prefix, error.instancePath)}: must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T13:37:00Z`;
+      return `${at}: must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T13:37:00Z; ${got}`;
     case 'pattern':
-      return error.instancePath.endsWith('/id') || error.instancePath.endsWith('/batchId')
-        ? `${fieldPath(prefix, error.instancePath)}: must be a UUID`
-        : `${fieldPath(prefix, error.instancePath)}: must not be empty or contain control characters or / \\ ? #`;
+      return `${at}: ${patternRules[String(params.pattern)] ?? `must match ${String(params.pattern)}`}; ${got}`;
     case 'propertyNames':
-      return `${fieldPath(prefix, error.instancePath)}: keys must be numeric attribute ids (0-99999)`;
+      return `${at}: keys must be numeric attribute ids (0 to 99999); got "${String(params.propertyName)}"`;
+    case 'minLength':
+      return params.limit === 1
+        ? `${at}: must not be empty`
+        : `${at}: must be at least ${String(params.limit)} characters`;
+    case 'maxLength':
+      return `${at}: must be at most ${String(params.limit)} characters, got ${(value as string).length}`;
+    case 'minItems':
+      return `${at}: must have at least ${String(params.limit)} item(s), got ${(value as unknown[]).length}`;
+    case 'maxItems':
+      return `${at}: must have at most ${String(params.limit)} items, got ${(value as unknown[]).length}`;
+    case 'maxProperties':
+      return `${at}: must have at most ${String(params.limit)} entries, got ${Object.keys(value as object).length}`;
+    case 'minimum':
+      return `${at}: must be at least ${String(params.limit)}, ${got}`;
+    case 'maximum':
+      return `${at}: must be at most ${String(params.limit)}, ${got}`;
+    case 'anyOf':
+      return `${at}: must be a string (at most 1024 characters) or a number, ${got}`;
     default:
-      return `${fieldPath(prefix, error.instancePath)}: ${error.message ?? 'is invalid'}`;
+      return `${at}: ${error.message ?? 'is invalid'}`;
   }
 };
 
-const reasonsOf = (errors: ErrorObject[] | null | undefined, prefix: string): string[] => {
-  // propertyNames reports each bad key twice (the pattern and the wrapper); keep the clearer one.
-  const relevant = (errors ?? []).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined));
-  return [...new Set(relevant.map((e) => describe(e, prefix)))];
+/** The value an error points at (`/messages/2/severity`), to say what was received. */
+const valueAt = (root: unknown, instancePath: string): unknown => {
+  let current = root;
+  for (const part of instancePath.split('/').filter(Boolean)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+};
+
+/**
+ * Turns ajv errors into reasons a person can act on, each naming the field and the rule, e.g.
+ * `messages[2].severity: must be one of info, warning, error, ...; got "fatal"`.
+ */
+export const reasonsOf = (
+  errors: ErrorObject[] | null | undefined,
+  prefix: string,
+  root: unknown,
+): string[] => {
+  const all = errors ?? [];
+  // propertyNames reports each bad key twice (the pattern and the wrapper); keep the clearer one. An anyOf
+  // failure also reports each branch; its own summary says it all.
+  const anyOfPaths = new Set(all.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const relevant = all.filter(
+    (e) =>
+      !(e.keyword === 'pattern' && e.propertyName !== undefined) &&
+      !(e.keyword !== 'anyOf' && anyOfPaths.has(e.instancePath)),
+  );
+  return [...new Set(relevant.map((e) => describe(e, prefix, valueAt(root, e.instancePath))))];
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reasons: string[] };
 
+/** HTTP queries and bodies: strings such as `?limit=20` are coerced to the schema's types. */
+const requestAjv = new Ajv({ allErrors: true, strict: true, coerceTypes: true });
+addFormats(requestAjv, ['date-time']);
+
+/** Compiles the JSON Schema of an HTTP query or body into a check with the same reason format. */
+export const compileRequestCheck = <T>(
+  requestSchema: object,
+  prefix: string,
+): ((value: unknown) => Checked<T>) => {
+  const validate = requestAjv.compile(requestSchema);
+  return (value) =>
+    validate(value)
+      ? { ok: true, value: value as T }
+      : { ok: false, reasons: reasonsOf(validate.errors, prefix, value) };
+};
+
+/** The schema's UUID rule, for request schemas that take ids. */
+export const uuidSchema = { type: 'string', pattern: schema.definitions.uuid.pattern } as const;
+
 export const checkEnvelope = (value: unknown): Checked<Envelope> =>
   envelopeValidator(value)
     ? { ok: true, value: value as Envelope }
-    : { ok: false, reasons: reasonsOf(envelopeValidator.errors, '') };
+    : { ok: false, reasons: reasonsOf(envelopeValidator.errors, '', value) };
 
 const severityNames: Record<string, StatusMessage['severity']> = {
   Informational: 'info',
@@ -75,7 +171,7 @@ const severityNames: Record<string, StatusMessage['severity']> = {
 /** Validates one status message (envelope defaults already merged in) and normalizes it. */
 export const checkStatusMessage = (value: unknown, prefix = ''): Checked<StatusMessage> => {
   if (!statusMessageValidator(value)) {
-    return { ok: false, reasons: reasonsOf(statusMessageValidator.errors, prefix) };
+    return { ok: false, reasons: reasonsOf(statusMessageValidator.errors, prefix, value) };
   }
   const message = { ...(value as StatusMessage) };
   message.severity = severityNames[message.severity] ?? message.severity;

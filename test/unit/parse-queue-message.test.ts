@@ -49,14 +49,19 @@ describe('parseQueueMessage', () => {
     expect(parsed.items.map((item) => item.ok)).toEqual([true, false, true]);
     const bad = parsed.items[1]!;
     expect(!bad.ok && bad.reasons).toEqual([
-      'messages[1].severity: must be one of info, warning, error, Informational, Warning, Error',
+      'messages[1].severity: must be one of info, warning, error, Informational, Warning, Error; got "fatal"',
     ]);
   });
 
   it('rejects a body that is neither JSON nor base64 JSON', () => {
-    expect(reasonsOf('not json at all')).toEqual(['body: is neither JSON nor base64-encoded JSON']);
+    expect(reasonsOf('not json at all')).toEqual([
+      expect.stringMatching(/^body: is neither JSON nor base64-encoded JSON \(Unexpected token/),
+    ]);
     expect(reasonsOf(Buffer.from('still not json').toString('base64'))).toEqual([
-      'body: is base64 but the decoded bytes are not UTF-8 JSON',
+      'body: is base64 but the decoded text is not JSON',
+    ]);
+    expect(reasonsOf(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64'))).toEqual([
+      'body: is base64 but the decoded bytes are not valid UTF-8; send UTF-8 JSON',
     ]);
   });
 
@@ -70,11 +75,13 @@ describe('parseQueueMessage', () => {
   });
 
   it('rejects an envelope with an unknown schema, no messages or more than 100', () => {
-    expect(reasonsOf({ ...anEnvelope(1), schema: 'statmgr/v9' })).toEqual(['schema: must be "statmgr/v1"']);
-    expect(reasonsOf({ ...anEnvelope(1), messages: [] })).toEqual([
-      'messages: must NOT have fewer than 1 items',
+    expect(reasonsOf({ ...anEnvelope(1), schema: 'statmgr/v9' })).toEqual([
+      'schema: must be "statmgr/v1"; got "statmgr/v9"',
     ]);
-    expect(reasonsOf(anEnvelope(101))).toEqual(['messages: must NOT have more than 100 items']);
+    expect(reasonsOf({ ...anEnvelope(1), messages: [] })).toEqual([
+      'messages: must have at least 1 item(s), got 0',
+    ]);
+    expect(reasonsOf(anEnvelope(101))).toEqual(['messages: must have at most 100 items, got 101']);
   });
 
   it('names every missing required field of a bare message', () => {
@@ -93,8 +100,8 @@ describe('parseQueueMessage', () => {
     const item = parseQueueMessage(aStatusMessage({ time: '2026-11-25T13:37:00', messageId: 70000 }))
       .items[0]!;
     expect(!item.ok && [...item.reasons].sort()).toEqual([
-      'messageId: must be <= 65535',
-      'time: must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T13:37:00Z',
+      'messageId: must be at most 65535, got 70000',
+      'time: must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T13:37:00Z; got "2026-11-25T13:37:00"',
     ]);
   });
 });

@@ -1,0 +1,31 @@
+import type { InvocationContext } from '@azure/functions';
+import { archivePoisonMessage } from '../lib/deadletters/archive-poison';
+import { names } from '../lib/names';
+import { getRuntime } from '../lib/runtime';
+import { queueDeliveryOf } from './shared/queue-delivery';
+import { registerQueueFunction, type QueueFunctionDefinition } from './shared/register';
+
+/**
+ * Queue trigger on `status-messages-poison`: moves what the host poisoned into Cosmos `deadletters`, with the
+ * last error the ingest function recorded for it, so that the poison queue drains. While Cosmos is down it
+ * puts the message back with a delay instead of failing.
+ */
+export const archivePoison: QueueFunctionDefinition = {
+  kind: 'queue',
+  name: 'archive-poison',
+  queueName: names.poisonQueue,
+  connection: names.storageConnection,
+  handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
+    const delivery = queueDeliveryOf(context);
+    const outcome = await archivePoisonMessage(payload, delivery, getRuntime());
+    const fields = JSON.stringify({
+      queueMessageId: delivery.queueMessageId,
+      dequeueCount: delivery.dequeueCount,
+      ...outcome,
+    });
+    if (outcome.result === 'archived') context.warn('poison message archived as a dead letter', fields);
+    else context.warn('poison message put back, Cosmos unavailable', fields);
+  },
+};
+
+registerQueueFunction(archivePoison);

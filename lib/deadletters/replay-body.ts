@@ -1,0 +1,66 @@
+import { TooLargeError, ValidationError } from '../errors';
+import { decodeBody } from '../message/decode-body';
+import { isUuid } from '../message/ids';
+import { parseQueueMessage } from '../message/parse-queue-message';
+import type { Envelope } from '../message/types';
+import { limits, names } from '../names';
+import type { DeadLetter } from './dead-letter';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A correction is either the new text of the body/item, or the JSON value itself. */
+const valueOf = (raw: string | undefined, corrected: unknown): unknown => {
+  if (corrected === undefined) return decodeBody(raw ?? '');
+  return typeof corrected === 'string' ? decodeBody(corrected) : corrected;
+};
+
+/** Wraps status messages in an envelope numbered like the original batch, so they get the same ids. */
+const envelopeOf = (
+  context: NonNullable<DeadLetter['envelope']>,
+  offset: number,
+  messages: Record<string, unknown>[],
+): Envelope => ({
+  schema: names.schemaVersion,
+  batchId: context.batchId,
+  ...(context.site === undefined ? {} : { site: context.site }),
+  ...(context.machine === undefined ? {} : { machine: context.machine }),
+  ...(context.seq === undefined ? {} : { seq: context.seq }),
+  ...(context.traceparent === undefined ? {} : { traceparent: context.traceparent }),
+  ...(offset > 0 ? { offset } : {}),
+  messages,
+});
+
+/**
+ * The queue message text a replay enqueues for a dead letter, corrected or not. It keeps the ids the
+ * message would have had: an item of an envelope goes back in an envelope with the same batch id, defaults
+ * and position (`offset`); a bare message goes back in an envelope whose batch id is its original queue
+ * message id (its ids were derived from that). Throws ValidationError if the result would still be
+ * rejected (nothing is enqueued then), TooLargeError if it does not fit in a queue message.
+ */
+export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
+  const value = valueOf(letter.raw, corrected);
+  const looksLikeEnvelope = isPlainObject(value) && ('schema' in value || 'messages' in value);
+  let body: unknown = value;
+  if (isPlainObject(value) && !looksLikeEnvelope) {
+    const context =
+      letter.position >= 0
+        ? (letter.envelope ??
+          (letter.batchId && isUuid(letter.batchId) ? { batchId: letter.batchId } : undefined))
+        : isUuid(letter.queueMessageId)
+          ? { batchId: letter.queueMessageId }
+          : undefined;
+    if (context) body = envelopeOf(context, Math.max(letter.position, 0), [value]);
+  }
+  const parsed = parseQueueMessage(body);
+  const reasons = parsed.items.flatMap((item) => (item.ok ? [] : item.reasons));
+  if (reasons.length > 0) throw new ValidationError(reasons);
+  const text = JSON.stringify(body);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > limits.queueMessageBytes) {
+    throw new TooLargeError([
+      `body: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`,
+    ]);
+  }
+  return text;
+};

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { archivePoisonMessage } from '../../lib/deadletters/archive-poison';
+import { recordLastFailure } from '../../lib/deadletters/last-failure';
+import { createCosmosClient, openContainers } from '../../lib/cosmos/cosmos-client';
+import { freePort } from '../../lib/local/free-port';
+import { useEmulators } from '../helpers/emulators';
+import { anEnvelope } from '../helpers/factories';
+
+describe('archivePoisonMessage and recordLastFailure while Cosmos is unreachable (real Azurite)', () => {
+  const stack = useEmulators();
+
+  it('gives up on the note quickly and puts the poison message back, hidden for a delay', async () => {
+    const { emulators, queues } = stack();
+    const port = await freePort();
+    const client = createCosmosClient({ ...emulators.config.cosmos, endpoint: `https://127.0.0.1:${port}` });
+    try {
+      const containers = openContainers(client, emulators.config.cosmos.database);
+      const body = anEnvelope(1);
+      const recorded = await recordLastFailure(
+        containers.deadletters,
+        body,
+        { queueMessageId: randomUUID(), dequeueCount: 1, error: new Error('x'), now: new Date() },
+        500,
+      );
+      expect(recorded).toBe(false);
+
+      const outcome = await archivePoisonMessage(
+        body,
+        { queueMessageId: randomUUID(), dequeueCount: 1, insertionTime: new Date().toISOString() },
+        { containers, queues, now: () => new Date() },
+      );
+      expect(outcome).toMatchObject({ result: 'deferred' });
+      expect(outcome.result === 'deferred' && outcome.error).toContain('TransientError');
+      // Put back hidden for a while: nothing visible yet, but the queue holds it.
+      expect((await queues.poison.getProperties()).approximateMessagesCount).toBe(1);
+      expect((await queues.poison.peekMessages()).peekedMessageItems).toHaveLength(0);
+    } finally {
+      client.dispose();
+    }
+  });
+});
