@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container } from '@azure/cosmos';
 import { readAgentStatus, type AgentStatus } from '../../lib/agent-status/agent-status';
 import { agentQueueClient } from '../../lib/agent/agent-queue';
-import { StatusReporter } from '../../lib/agent/status-reporter';
+import { OutboxFullError, StatusReporter } from '../../lib/agent/status-reporter';
 import { azuriteConnectionString } from '../../lib/config';
 import { waitUntil } from '../../lib/local/wait-until';
 import type { StoredStatusMessage } from '../../lib/message/types';
@@ -133,6 +133,51 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
     );
     expect(await storedOf(containers.messages, 'P01', 'WS-RESEND')).toHaveLength(30);
     expect(await statusOf('P01', 'WS-RESEND')).toMatchObject({ highestContiguous: 30, stored: 30, gaps: [] });
+  });
+
+  it('recovers a torn outbox file and delivers the complete records', async () => {
+    const dir = newDir();
+    await proxy.setMode('refuse');
+    const first = await openReporter(dir);
+    for (let i = 0; i < 20; i += 1) await first.report(aStatusMessage({ machine: 'WS-TORN', messageId: i }));
+    await first.close(0);
+    const segment = readdirSync(dir).find((name) => name.endsWith('.log'))!;
+    const torn = '0badc0de {"seq":21,"message":{"ti'; // a write cut short by a crash
+    appendFileSync(join(dir, segment), torn);
+    await proxy.setMode('pass');
+
+    const second = await openReporter(dir);
+    expect(second.stats().recovery).toMatchObject({ pending: 20, tornBytes: torn.length });
+    expect(second.nextSeq('P01', 'WS-TORN')).toBe(21);
+    expect(await second.close(60_000)).toBe(true);
+    await waitUntil(
+      async () => (await statusOf('P01', 'WS-TORN'))?.highestContiguous === 20,
+      'stored',
+      60_000,
+    );
+    expect(await storedOf(stack().containers.messages, 'P01', 'WS-TORN')).toHaveLength(20);
+  });
+
+  it('rejects a report with OutboxFullError and counts it when the outbox is full (never a silent drop)', async () => {
+    await proxy.setMode('refuse');
+    const reporter = await StatusReporter.open({
+      outboxDir: newDir(),
+      queue: agentQueueClient({
+        kind: 'connectionString',
+        connectionString: azuriteConnectionString(proxy.port),
+      }),
+      maxOutboxMessages: 5,
+      whenFull: 'reject',
+    });
+    try {
+      for (let i = 0; i < 5; i += 1) await reporter.report(aStatusMessage({ machine: 'WS-FULL' }));
+      await expect(reporter.report(aStatusMessage({ machine: 'WS-FULL' }))).rejects.toThrow(OutboxFullError);
+      expect(reporter.stats()).toMatchObject({ outboxFull: 1, pending: 5, reported: 5 });
+      expect(reporter.nextSeq('P01', 'WS-FULL')).toBe(6);
+    } finally {
+      await proxy.setMode('pass');
+      await reporter.close(0);
+    }
   });
 
   it('loses nothing and stores nothing twice when the agent process is SIGKILLed while sending', async () => {

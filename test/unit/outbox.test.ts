@@ -85,6 +85,16 @@ describe('Outbox', () => {
     await reopened.close();
   });
 
+  it('marks records durable only after the fsync when fsync runs at an interval', async () => {
+    const outbox = await Outbox.open(dir, { fsync: 60_000 });
+    await outbox.append(records(outbox, 'WS-1', 2));
+    const entries = outbox.pendingEntries().get(agentKey('P01', 'WS-1'))!;
+    expect(entries.map((e) => e.durable)).toEqual([false, false]);
+    await outbox.syncNow();
+    expect(entries.map((e) => e.durable)).toEqual([true, true]);
+    await outbox.close();
+  });
+
   it('refuses a second owner while the first is alive, and takes over a dead owner lock', async () => {
     const outbox = await Outbox.open(dir);
     await outbox.close();
