@@ -165,6 +165,7 @@ export class Outbox {
     for (const [key, ranges] of Object.entries(this.state.acked)) {
       this.nextSeqs.set(key, (highestSeq(ranges) ?? 0) + 1);
     }
+    const seen = new Set<string>();
     for (const { no, records } of recovered) {
       const segment: Segment = { no, path: join(this.dir, segmentName(no)), unacked: 0, closed: true };
       this.segments.set(no, segment);
@@ -173,7 +174,8 @@ export class Outbox {
         this.nextSeqs.set(key, Math.max(this.nextSeqs.get(key) ?? 1, seq + 1));
         if (containsSeq(this.state.acked[key] ?? [], seq)) continue;
         const list = this.entries.get(key) ?? [];
-        if (list.some((entry) => entry.seq === seq)) continue;
+        if (seen.has(`${key}#${seq}`)) continue;
+        seen.add(`${key}#${seq}`);
         list.push({ seq, key, message, segment: no, appendedAt: now, durable: true, acked: false });
         this.entries.set(key, list);
         segment.unacked += 1;

@@ -91,6 +91,7 @@ export class StatusReporter {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private fullEpisode = false;
+  private cursor = 0;
   private counters = {
     reported: 0,
     sentEnvelopes: 0,
@@ -217,8 +218,12 @@ export class StatusReporter {
       let nextDue = Infinity;
       let unsynced = false;
       let started = false;
-      for (const entries of this.outbox.pendingEntries().values()) {
+      // Start where the last round stopped, so that busy agents cannot starve the others.
+      const lists = [...this.outbox.pendingEntries().values()];
+      const offset = this.cursor % Math.max(1, lists.length);
+      for (const entries of [...lists.slice(offset), ...lists.slice(0, offset)]) {
         if (this.envelopesInFlight >= concurrency) break;
+        this.cursor += 1;
         const batch: OutboxEntry[] = [];
         for (const entry of entries) {
           if (this.inFlight.has(entry)) continue;

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container } from '@azure/cosmos';
 import { readAgentStatus, type AgentStatus } from '../../lib/agent-status/agent-status';
-import { agentQueueClient } from '../../lib/agent/agent-queue';
+import { AccountSASPermissions, QueueServiceClient } from '@azure/storage-queue';
+import { recordAgentRange } from '../../lib/agent-status/agent-summary';
+import { agentQueueClient, authForUrl } from '../../lib/agent/agent-queue';
 import { OutboxFullError, StatusReporter } from '../../lib/agent/status-reporter';
 import { azuriteConnectionString } from '../../lib/config';
 import { waitUntil } from '../../lib/local/wait-until';
@@ -180,6 +182,25 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
     }
   });
 
+  it('sends with a SAS URL instead of a connection string', async () => {
+    const service = QueueServiceClient.fromConnectionString(azuriteConnectionString(proxy.port));
+    const sasUrl = service.generateAccountSasUrl(
+      new Date(Date.now() + 3600_000),
+      AccountSASPermissions.parse('a'),
+      'o',
+    );
+    const auth = authForUrl(sasUrl);
+    expect(auth.kind).toBe('sas');
+    const reporter = await StatusReporter.open({
+      outboxDir: newDir(),
+      queue: agentQueueClient(auth),
+      maxWaitMs: 0,
+    });
+    await reporter.report(aStatusMessage({ machine: 'WS-SAS' }));
+    expect(await reporter.close(60_000)).toBe(true);
+    await waitUntil(async () => (await statusOf('P01', 'WS-SAS'))?.highestContiguous === 1, 'stored', 60_000);
+  });
+
   it('loses nothing and stores nothing twice when the agent process is SIGKILLed while sending', async () => {
     const { containers } = stack();
     const dir = newDir();
@@ -210,6 +231,21 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
         gaps: [],
       });
     }
+  });
+
+  it('merges concurrent range updates of one agent without losing any (etag retries)', async () => {
+    const { agents } = stack().containers;
+    const now = new Date().toISOString();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        recordAgentRange(
+          agents,
+          { site: 'P01', machine: 'WS-RACE', first: i * 10 + 1, last: i * 10 + 10 },
+          now,
+        ),
+      ),
+    );
+    expect(await statusOf('P01', 'WS-RACE')).toMatchObject({ highestContiguous: 200, stored: 200, gaps: [] });
   });
 
   it('reports a skipped sequence number as a gap on GET /api/agents/{site}/{machine}', async () => {
