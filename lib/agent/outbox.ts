@@ -305,13 +305,27 @@ export class Outbox {
       this.state.acked[entry.key] = mergeRange(ranges, [entry.seq, entry.seq]);
     }
     await this.persistState();
+    const byKey = new Map<string, OutboxEntry[]>();
     for (const entry of acked) {
-      const list = this.entries.get(entry.key);
-      const index = list?.indexOf(entry) ?? -1;
-      if (list && index >= 0) {
-        list.splice(index, 1);
-        if (list.length === 0) this.entries.delete(entry.key);
-        this.pendingCount -= 1;
+      const group = byKey.get(entry.key) ?? [];
+      group.push(entry);
+      byKey.set(entry.key, group);
+    }
+    for (const [key, group] of byKey) {
+      const list = this.entries.get(key);
+      if (!list) continue;
+      // An envelope's entries are consecutive in their list: one splice, not one per entry.
+      const at = list.indexOf(group[0]!);
+      let removed: OutboxEntry[];
+      if (at >= 0 && list[at + group.length - 1] === group.at(-1)) removed = list.splice(at, group.length);
+      else {
+        const members = new Set(group);
+        removed = list.filter((entry) => members.has(entry));
+        list.splice(0, list.length, ...list.filter((entry) => !members.has(entry)));
+      }
+      if (list.length === 0) this.entries.delete(key);
+      this.pendingCount -= removed.length;
+      for (const entry of removed) {
         const segment = this.segments.get(entry.segment);
         if (segment) segment.unacked -= 1;
       }
