@@ -47,6 +47,10 @@ export interface Config {
   /** Key required by HTTP endpoints that are not anonymous, on the local host (`x-functions-key`). */
   readonly apiKey: string | undefined;
   readonly appInsightsConnectionString: string | undefined;
+  /** `GET /api/agents/...` reports a missing sequence number as a gap once it is this old (default 300). */
+  readonly agentGapAgeSeconds: number;
+  /** The agent CLI's outbox directory (default `.statmgr-outbox` in the working directory). */
+  readonly agentOutboxDir: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -126,6 +130,8 @@ export const loadConfig = (env: Env): Config =>
     hostJsonPath: nonEmpty(env, 'STATMGR_HOST_JSON'),
     apiKey: nonEmpty(env, 'STATMGR_API_KEY'),
     appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    agentGapAgeSeconds: integerSetting(env, 'STATMGR_AGENT_GAP_AGE_SECONDS', 300, 0, 30 * 86400),
+    agentOutboxDir: nonEmpty(env, 'STATMGR_AGENT_OUTBOX'),
   });
 
 let cached: Config | undefined;

@@ -5,6 +5,8 @@ export const names = {
   database: 'statmgr',
   messagesContainer: 'status-messages',
   deadlettersContainer: 'deadletters',
+  /** One summary document per agent (sequence ranges stored); partition key `/site`, `/machine`. */
+  agentsContainer: 'agents',
   /** Hierarchical partition key of `status-messages`: all messages of one machine share a logical partition. */
   messagesPartitionKeyPaths: ['/site', '/machine'],
   deadlettersPartitionKeyPath: '/id',

@@ -12,7 +12,8 @@ export interface EnvelopeOptions {
   readonly maxBytes?: number;
   /** The agent's sequence number of the first message of each (site, machine), when it numbers them. */
   readonly seqStart?: (site: string, machine: string) => number | undefined;
-  readonly newBatchId?: () => string;
+  /** The batch id of each envelope, from its agent and first sequence number (default: a random UUID). */
+  readonly newBatchId?: (site: string, machine: string, seq: number | undefined) => string;
 }
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -30,7 +31,7 @@ const slim = (message: StatusMessage): Record<string, unknown> => {
 export const buildEnvelopes = (messages: readonly unknown[], options: EnvelopeOptions = {}): Envelope[] => {
   const maxMessages = options.maxMessages ?? limits.maxMessagesPerEnvelope;
   const maxBytes = options.maxBytes ?? maxEnvelopeBytes;
-  const newBatchId = options.newBatchId ?? randomUUID;
+  const newBatchId = options.newBatchId ?? (() => randomUUID());
   const reasons: string[] = [];
   const groups = new Map<string, StatusMessage[]>();
   messages.forEach((raw, index) => {
@@ -49,7 +50,7 @@ export const buildEnvelopes = (messages: readonly unknown[], options: EnvelopeOp
     let seq = options.seqStart?.(site, machine);
     const open = (): Envelope => ({
       schema: names.schemaVersion,
-      batchId: newBatchId(),
+      batchId: newBatchId(site, machine, seq),
       site,
       machine,
       ...(seq === undefined ? {} : { seq }),

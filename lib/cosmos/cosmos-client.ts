@@ -8,6 +8,7 @@ export interface CosmosContainers {
   readonly client: CosmosClient;
   readonly messages: Container;
   readonly deadletters: Container;
+  readonly agents: Container;
 }
 
 /** One client per process: it keeps its connections open (keep-alive) for every request. */
@@ -34,6 +35,7 @@ export const openContainers = (client: CosmosClient, database: string): CosmosCo
     client,
     messages: db.container(names.messagesContainer),
     deadletters: db.container(names.deadlettersContainer),
+    agents: db.container(names.agentsContainer),
   };
 };
 
@@ -56,6 +58,14 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
     partitionKey: { paths: [names.deadlettersPartitionKeyPath] },
     // TTL on, no default: dead letters never expire; only last-failure notes carry their own `ttl`.
     defaultTtl: -1,
+  });
+  await db.containers.createIfNotExists({
+    id: names.agentsContainer,
+    partitionKey: {
+      paths: [...names.messagesPartitionKeyPaths],
+      kind: PartitionKeyKind.MultiHash,
+      version: 2,
+    },
   });
   return db;
 };

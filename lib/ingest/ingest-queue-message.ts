@@ -1,3 +1,4 @@
+import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
 import { buildDeadLetter, storeDeadLetters, type DeadLetter } from '../deadletters/dead-letter';
@@ -104,6 +105,9 @@ export const ingestQueueMessage = async (
     );
   }
   if (letters.length > 0) await storeDeadLetters(deps.containers.deadletters, letters);
+  // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
+  const range = agentRangeOf(parsed);
+  if (range) await recordAgentRange(deps.containers.agents, range, now);
   return {
     batchId,
     stored: result.created,

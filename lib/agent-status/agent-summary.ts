@@ -1,0 +1,99 @@
+import type { Container } from '@azure/cosmos';
+import { classifyCosmosError, cosmosStatusOf } from '../cosmos/cosmos-errors';
+import { TransientError } from '../errors';
+import { sleep } from '../local/sleep';
+import { uuidV5 } from '../message/ids';
+import type { ParsedQueueMessage } from '../message/parse-queue-message';
+import { mergeTimedRange, type TimedRange } from './seq-ranges';
+
+/** The one document per agent in `agents` (partition key `/site`, `/machine`). */
+export interface AgentSummary {
+  readonly id: string;
+  readonly site: string;
+  readonly machine: string;
+  /** Sorted, disjoint ranges of sequence numbers the server has taken in (stored or dead-lettered). */
+  readonly ranges: readonly TimedRange[];
+  readonly firstSeenAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The summary's id: a UUIDv5 of (site, machine). Unique per partition would do on Cosmos DB, but the
+ * emulator matches point reads on id alone, so the id is unique across partitions too.
+ */
+export const agentSummaryId = (site: string, machine: string): string =>
+  uuidV5(`agent-summary:${JSON.stringify([site, machine])}`);
+
+export interface AgentRange {
+  readonly site: string;
+  readonly machine: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * The sequence range an envelope carries: `seq` to `seq + messages - 1` of the envelope's agent (taken from
+ * its first valid message). Every position counts: an invalid one is kept in `deadletters`, not lost.
+ */
+export const agentRangeOf = (parsed: ParsedQueueMessage): AgentRange | undefined => {
+  if (parsed.kind !== 'envelope' || parsed.seq === undefined) return undefined;
+  const first = parsed.items.find((item) => item.ok);
+  if (!first?.ok) return undefined;
+  const { site, machine } = first.message;
+  return { site, machine, first: parsed.seq, last: parsed.seq + parsed.items.length - 1 };
+};
+
+const covered = (ranges: readonly TimedRange[], { first, last }: AgentRange): boolean =>
+  ranges.some((r) => r.first <= first && last <= r.last);
+
+/**
+ * Merges a range into the agent's summary: read, merge, then create (409: someone else created it) or
+ * replace with If-Match on the etag (412: someone else changed it); both retried. A range already covered
+ * writes nothing, so a redelivered envelope is harmless. Throws TransientError while Cosmos is unavailable.
+ */
+export const recordAgentRange = async (
+  container: Container,
+  range: AgentRange,
+  now: string,
+): Promise<void> => {
+  const partitionKey = [range.site, range.machine];
+  const id = agentSummaryId(range.site, range.machine);
+  const incoming: TimedRange = { first: range.first, last: range.last, since: now };
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    try {
+      const { resource, etag } = await container.item(id, partitionKey).read<AgentSummary>();
+      if (!resource) {
+        const created: AgentSummary = {
+          id,
+          site: range.site,
+          machine: range.machine,
+          ranges: [incoming],
+          firstSeenAt: now,
+          updatedAt: now,
+        };
+        await container.items.create(created);
+        return;
+      }
+      if (covered(resource.ranges, range)) return;
+      const updated: AgentSummary = {
+        ...resource,
+        ranges: mergeTimedRange(resource.ranges, incoming),
+        updatedAt: now,
+      };
+      await container
+        .item(id, partitionKey)
+        .replace(updated, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
+      return;
+    } catch (error) {
+      const status = cosmosStatusOf(error);
+      if (status !== 409 && status !== 412) {
+        throw classifyCosmosError(
+          error,
+          `recording seq ${range.first}-${range.last} of ${range.site}/${range.machine}`,
+        );
+      }
+      await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+    }
+  }
+  throw new TransientError(`recording seq of ${range.site}/${range.machine}: too many concurrent updates`);
+};
