@@ -47,7 +47,22 @@ export interface Config {
   /** Key required by HTTP endpoints that are not anonymous, on the local host (`x-functions-key`). */
   readonly apiKey: string | undefined;
   readonly appInsightsConnectionString: string | undefined;
+  /** `ClientId=<id>;Authorization=AAD`: export to Application Insights with Entra ID (local auth disabled). */
+  readonly appInsightsAuthenticationString: string | undefined;
+  /** Local exporter when Application Insights is not configured: `console` prints a metrics summary. */
+  readonly telemetryExporter: TelemetryExporter;
 }
+
+export const telemetryExporters = ['off', 'console'] as const;
+export type TelemetryExporter = (typeof telemetryExporters)[number];
+
+const telemetryExporterSetting = (env: Env): TelemetryExporter => {
+  const raw = nonEmpty(env, 'STATMGR_TELEMETRY') ?? 'off';
+  const found = telemetryExporters.find((value) => value === raw);
+  if (!found)
+    throw new ConfigError(`STATMGR_TELEMETRY must be one of ${telemetryExporters.join(', ')}, got "${raw}"`);
+  return found;
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -126,6 +141,8 @@ export const loadConfig = (env: Env): Config =>
     hostJsonPath: nonEmpty(env, 'STATMGR_HOST_JSON'),
     apiKey: nonEmpty(env, 'STATMGR_API_KEY'),
     appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    appInsightsAuthenticationString: nonEmpty(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
+    telemetryExporter: telemetryExporterSetting(env),
   });
 
 let cached: Config | undefined;

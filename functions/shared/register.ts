@@ -5,6 +5,8 @@ import {
   type InvocationContext,
   type StorageQueueHandler,
 } from '@azure/functions';
+import { getConfig } from '../../lib/config';
+import { shutdownTelemetry, startTelemetry } from '../../lib/telemetry/start-telemetry';
 
 /**
  * Each function file exports its definition and registers it here. `register*` calls `app.*` for the real
@@ -62,3 +64,7 @@ export const registerTerminateHook = (hook: TerminateHook): void => {
 
 export const registeredFunctions = (): readonly FunctionDefinition[] => [...definitions];
 export const registeredTerminateHooks = (): readonly TerminateHook[] => [...terminateHooks];
+
+// Telemetry starts when the first function file loads (before any invocation) and is flushed on shutdown.
+startTelemetry(getConfig());
+registerTerminateHook(() => shutdownTelemetry());
