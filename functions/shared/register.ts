@@ -4,6 +4,7 @@ import {
   type HttpMethod,
   type InvocationContext,
   type StorageQueueHandler,
+  type TimerHandler,
 } from '@azure/functions';
 import { getConfig } from '../../lib/config';
 import { shutdownTelemetry, startTelemetry } from '../../lib/telemetry/start-telemetry';
@@ -31,7 +32,17 @@ export interface HttpFunctionDefinition {
   readonly handler: HttpHandler;
 }
 
-export type FunctionDefinition = QueueFunctionDefinition | HttpFunctionDefinition;
+export interface TimerFunctionDefinition {
+  readonly kind: 'timer';
+  readonly name: string;
+  /** NCRONTAB schedule for the real host (six fields, seconds first). */
+  readonly schedule: string;
+  /** The local host does not parse NCRONTAB: it runs the function every this many seconds. */
+  readonly localIntervalSeconds: number;
+  readonly handler: TimerHandler;
+}
+
+export type FunctionDefinition = QueueFunctionDefinition | HttpFunctionDefinition | TimerFunctionDefinition;
 export type TerminateHook = (context: InvocationContext) => Promise<void> | void;
 
 const definitions: FunctionDefinition[] = [];
@@ -53,6 +64,11 @@ export const registerHttpFunction = (definition: HttpFunctionDefinition): void =
     authLevel: definition.authLevel,
     handler: definition.handler,
   });
+  definitions.push(definition);
+};
+
+export const registerTimerFunction = (definition: TimerFunctionDefinition): void => {
+  app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
   definitions.push(definition);
 };
 

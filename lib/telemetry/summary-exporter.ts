@@ -46,6 +46,7 @@ export class SummaryMetricExporter implements PushMetricExporter {
     const deadLetterSources = new Map<string, number>();
     const histograms = new Map<string, { sum: number; count: number; max: number }>();
     const queues: string[] = [];
+    let queueBusy = false;
     for (const scope of resourceMetrics.scopeMetrics) {
       for (const metric of scope.metrics) {
         const name = metric.descriptor.name;
@@ -67,8 +68,10 @@ export class SummaryMetricExporter implements PushMetricExporter {
             });
           }
         } else if (metric.dataPointType === DataPointType.GAUGE && name === metricNames.queueDepth) {
-          for (const point of metric.dataPoints)
+          for (const point of metric.dataPoints) {
             queues.push(`${String(point.attributes.queue)}=${point.value}`);
+            queueBusy ||= point.value > 0;
+          }
         } else if (metric.dataPointType === DataPointType.GAUGE && name === metricNames.oldestMessageAge) {
           for (const point of metric.dataPoints)
             queues.push(`${String(point.attributes.queue)}.oldest=${round(point.value)}s`);
@@ -76,7 +79,8 @@ export class SummaryMetricExporter implements PushMetricExporter {
       }
     }
     const changed = [...delta.values()].some((value) => value !== 0) || histograms.size > 0;
-    if (!changed && queues.length === 0) return undefined;
+    // Idle (nothing processed, queues empty): no line, so a quiet stack stays quiet.
+    if (!changed && !queueBusy) return undefined;
     const parts = counterLabels.map(([name, label]) => {
       const total = (this.totals.get(name) ?? 0) + (delta.get(name) ?? 0);
       this.totals.set(name, total);

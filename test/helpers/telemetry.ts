@@ -19,6 +19,8 @@ export interface CollectedMetrics {
   sum(name: string, attributes?: Readonly<Record<string, string>>): number;
   /** The histogram's points merged: count, sum, min and max. */
   histogram(name: string): { count: number; sum: number; min: number; max: number };
+  /** The last value of a gauge with these attributes, or undefined. */
+  gauge(name: string, attributes: Readonly<Record<string, string>>): number | undefined;
 }
 
 export interface TelemetryRecorder {
@@ -62,6 +64,12 @@ export const useInMemoryTelemetry = (): TelemetryRecorder => {
             .flatMap((m) => m.dataPoints as { value: number; attributes: Record<string, unknown> }[])
             .filter((point) => matches(point, attributes))
             .reduce((total, point) => total + point.value, 0),
+        gauge: (name, attributes) =>
+          all
+            .filter((m) => m.descriptor.name === name && m.dataPointType === DataPointType.GAUGE)
+            .flatMap((m) => m.dataPoints as { value: number; attributes: Record<string, unknown> }[])
+            .filter((point) => matches(point, attributes))
+            .at(-1)?.value,
         histogram: (name) => {
           const points = all
             .filter((m) => m.descriptor.name === name && m.dataPointType === DataPointType.HISTOGRAM)

@@ -250,6 +250,8 @@ describe('infra (Bicep templates read as text)', () => {
     expect(text('oldestMessage')).toContain(`"${names.queue}"`);
     expect(text('functionFailures')).toContain("metricName: 'requests/failed'");
     for (const rule of queryRules) expect(rule.body).toMatch(/scopes: \[appInsightsId\]/);
+    // The queue gauges come from the queue-monitor timer function.
+    expect(source('functions/queue-monitor.ts')).toMatch(/sampleStatusQueues\(/);
   });
 
   it('has a workbook whose queries use the metric names the app emits', () => {

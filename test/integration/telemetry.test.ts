@@ -4,6 +4,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { QueueFunctionDefinition } from '../../functions/shared/register';
 import { disposeRuntime } from '../../lib/runtime';
 import { recordPoisonArchived, recordRequeued } from '../../lib/telemetry/ingest-telemetry';
+import { sampleQueue, sampleStatusQueues } from '../../lib/telemetry/sample-queues';
 import { ingestSpanName, metricNames } from '../../lib/telemetry/metric-names';
 import { useEmulators } from '../helpers/emulators';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
@@ -134,5 +135,32 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(metrics.sum(metricNames.requeued)).toBe(2);
     expect(metrics.sum(metricNames.poisonArchived)).toBe(1);
     expect(metrics.sum(metricNames.deadLettered, { source: 'poison-queue' })).toBe(1);
+  });
+
+  it('samples queue depth and the age of the oldest waiting message into the queue gauges', async () => {
+    const { queues } = stack();
+    const probe = queues.service.getQueueClient(`probe-${randomUUID().slice(0, 8)}`);
+    await probe.create();
+    expect(await sampleQueue(probe, new Date())).toEqual({
+      queue: probe.name,
+      depth: 0,
+      oldestAgeSeconds: 0,
+    });
+    await probe.sendMessage('first', { messageTimeToLive: -1 });
+    await probe.sendMessage('second', { messageTimeToLive: -1 });
+    const later = new Date(Date.now() + 90_000);
+    const sample = await sampleQueue(probe, later);
+    expect(sample.depth).toBe(2);
+    expect(sample.oldestAgeSeconds).toBeGreaterThanOrEqual(89);
+    await probe.delete();
+
+    await telemetry.collect();
+    const samples = await sampleStatusQueues(queues, new Date());
+    const metrics = await telemetry.collect();
+    expect(samples.map((s) => s.queue)).toEqual(['status-messages', 'status-messages-poison']);
+    for (const s of samples) {
+      expect(metrics.gauge(metricNames.queueDepth, { queue: s.queue })).toBe(s.depth);
+      expect(metrics.gauge(metricNames.oldestMessageAge, { queue: s.queue })).toBe(s.oldestAgeSeconds);
+    }
   });
 });

@@ -44,11 +44,16 @@ describe('SummaryMetricExporter', () => {
         'queues status-messages=3 status-messages.oldest=12s',
     ]);
 
+    recordQueueSample('status-messages', 0, 0);
     await reader.forceFlush();
     expect(lines).toHaveLength(1);
 
+    recordQueueSample('status-messages', 7, 30);
+    await reader.forceFlush();
+    expect(lines[1]).toMatch(/queues status-messages=7 status-messages.oldest=30s$/);
+
     recordIngest(outcome({ duplicates: 4 }), delivery, 'P01', now);
     await reader.forceFlush();
-    expect(lines[1]).toMatch(/^telemetry stored=101 duplicates=4\(\+4\) deadLettered=1 /);
+    expect(lines[2]).toMatch(/^telemetry stored=101 duplicates=4\(\+4\) deadLettered=1 /);
   });
 });
