@@ -51,6 +51,8 @@ export interface Config {
   readonly appInsightsAuthenticationString: string | undefined;
   /** Local exporter when Application Insights is not configured: `console` prints a metrics summary. */
   readonly telemetryExporter: TelemetryExporter;
+  /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
+  readonly otlpEndpoint: string | undefined;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
@@ -130,6 +132,13 @@ const readCosmos = (env: Env): CosmosSettings => {
   });
 };
 
+const otlpEndpointSetting = (env: Env): string | undefined => {
+  const raw = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return raw === undefined
+    ? undefined
+    : urlSetting('OTEL_EXPORTER_OTLP_ENDPOINT', raw, ['http:', 'https:']).href;
+};
+
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>
   Object.freeze({
@@ -143,6 +152,7 @@ export const loadConfig = (env: Env): Config =>
     appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     appInsightsAuthenticationString: nonEmpty(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
     telemetryExporter: telemetryExporterSetting(env),
+    otlpEndpoint: otlpEndpointSetting(env),
   });
 
 let cached: Config | undefined;

@@ -174,7 +174,9 @@ export const traceIngest = async (
   const span = tracer.startSpan(
     ingestSpanName,
     {
-      kind: SpanKind.CONSUMER,
+      // Internal, not consumer: the Functions host already reports the invocation as a request; this span is
+      // its inner work (an InProc dependency in Application Insights), so failures are not counted twice.
+      kind: SpanKind.INTERNAL,
       links,
       attributes: {
         'messaging.system': 'azure_storage_queue',

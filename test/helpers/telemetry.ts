@@ -13,6 +13,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { useTelemetryProviders } from '../../lib/telemetry/ingest-telemetry';
+import { ingestSpanName } from '../../lib/telemetry/metric-names';
 
 export interface CollectedMetrics {
   /** Sum of a counter's points (delta since the last collect), optionally only points with these attributes. */
@@ -92,5 +93,6 @@ export const useInMemoryTelemetry = (): TelemetryRecorder => {
   };
 };
 
-export const consumerSpans = (spans: readonly ReadableSpan[]): readonly ReadableSpan[] =>
-  spans.filter((span) => span.kind === SpanKind.CONSUMER);
+/** The ingest spans among the ended spans. */
+export const ingestSpans = (spans: readonly ReadableSpan[]): readonly ReadableSpan[] =>
+  spans.filter((span) => span.kind === SpanKind.INTERNAL && span.name === ingestSpanName);

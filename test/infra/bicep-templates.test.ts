@@ -53,6 +53,7 @@ const localOnly: Readonly<Record<string, string>> = {
   COSMOS_KEY: 'an account key; the Cosmos account has local auth disabled',
   COSMOS_CLIENT_ID: 'an alternative to AZURE_CLIENT_ID, which the template sets',
   STATMGR_TELEMETRY: 'the local exporter; Azure exports to Application Insights',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'a local collector; Azure exports to Application Insights',
 };
 const isLocalHostSetting = (name: string): boolean => name.startsWith('STATMGR_');
 

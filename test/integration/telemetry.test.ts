@@ -8,7 +8,7 @@ import { sampleQueue, sampleStatusQueues } from '../../lib/telemetry/sample-queu
 import { ingestSpanName, metricNames } from '../../lib/telemetry/metric-names';
 import { useEmulators } from '../helpers/emulators';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
-import { consumerSpans, useInMemoryTelemetry } from '../helpers/telemetry';
+import { ingestSpans, useInMemoryTelemetry } from '../helpers/telemetry';
 
 const agentTraceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const hostTraceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -70,7 +70,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(ru.count).toBe(1);
     expect(ru.sum).toBeGreaterThanOrEqual(0);
 
-    const [span, ...others] = consumerSpans(telemetry.spans());
+    const [span, ...others] = ingestSpans(telemetry.spans());
     expect(others).toHaveLength(0);
     expect(span!.name).toBe(ingestSpanName);
     expect(span!.spanContext().traceId).toBe(hostTraceparent.split('-')[1]);
@@ -101,7 +101,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(metrics.sum(metricNames.stored)).toBe(0);
     expect(metrics.sum(metricNames.duplicates)).toBe(3);
     expect(metrics.histogram(metricNames.batchSize)).toMatchObject({ count: 1, sum: 3 });
-    const [span] = consumerSpans(telemetry.spans());
+    const [span] = ingestSpans(telemetry.spans());
     expect(span!.attributes).toMatchObject({ 'statmgr.stored': 0, 'statmgr.duplicates': 3 });
     // No agent trace context in this envelope: no link.
     expect(span!.links).toHaveLength(0);
@@ -120,7 +120,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(metrics.sum(metricNames.deadLettered, { source: 'ingest-validation' })).toBe(2);
     expect(metrics.sum(metricNames.deadLettered)).toBe(2);
     expect(metrics.histogram(metricNames.batchSize)).toMatchObject({ count: 2, sum: 4 });
-    const spans = consumerSpans(telemetry.spans());
+    const spans = ingestSpans(telemetry.spans());
     expect(spans.map((span) => span.attributes['statmgr.dead_lettered']).sort()).toEqual([1, 1]);
     expect(spans.find((span) => span.attributes['statmgr.stored'] === 0)!.attributes['statmgr.site']).toBe(
       'unknown',
