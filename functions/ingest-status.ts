@@ -4,6 +4,7 @@ import { describeError } from '../lib/errors';
 import { ingestQueueMessage } from '../lib/ingest/ingest-queue-message';
 import { names } from '../lib/names';
 import { getRuntime } from '../lib/runtime';
+import { traceIngest } from '../lib/telemetry/ingest-telemetry';
 import { queueDeliveryOf } from './shared/queue-delivery';
 import { registerQueueFunction, type QueueFunctionDefinition } from './shared/register';
 
@@ -20,11 +21,20 @@ export const ingestStatus: QueueFunctionDefinition = {
   handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
     const delivery = queueDeliveryOf(context);
     const fields = {
+      invocationId: context.invocationId,
       queueMessageId: delivery.queueMessageId,
       dequeueCount: delivery.dequeueCount,
     };
     try {
-      const outcome = await ingestQueueMessage(payload, delivery, getRuntime());
+      const outcome = await traceIngest(
+        {
+          payload,
+          delivery,
+          invocationId: context.invocationId,
+          hostTraceparent: context.traceContext?.traceParent,
+        },
+        () => ingestQueueMessage(payload, delivery, getRuntime()),
+      );
       context.log('ingested', JSON.stringify({ ...fields, ...outcome }));
     } catch (error) {
       // Best effort (at most 2 s): the poison archiver looks this up if the message ends up poisoned.

@@ -51,7 +51,24 @@ export interface Config {
   readonly agentGapAgeSeconds: number;
   /** The agent CLI's outbox directory (default `.statmgr-outbox` in the working directory). */
   readonly agentOutboxDir: string | undefined;
+  /** `ClientId=<id>;Authorization=AAD`: export to Application Insights with Entra ID (local auth disabled). */
+  readonly appInsightsAuthenticationString: string | undefined;
+  /** Local exporter when Application Insights is not configured: `console` prints a metrics summary. */
+  readonly telemetryExporter: TelemetryExporter;
+  /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
+  readonly otlpEndpoint: string | undefined;
 }
+
+export const telemetryExporters = ['off', 'console'] as const;
+export type TelemetryExporter = (typeof telemetryExporters)[number];
+
+const telemetryExporterSetting = (env: Env): TelemetryExporter => {
+  const raw = nonEmpty(env, 'STATMGR_TELEMETRY') ?? 'off';
+  const found = telemetryExporters.find((value) => value === raw);
+  if (!found)
+    throw new ConfigError(`STATMGR_TELEMETRY must be one of ${telemetryExporters.join(', ')}, got "${raw}"`);
+  return found;
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -119,6 +136,13 @@ const readCosmos = (env: Env): CosmosSettings => {
   });
 };
 
+const otlpEndpointSetting = (env: Env): string | undefined => {
+  const raw = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return raw === undefined
+    ? undefined
+    : urlSetting('OTEL_EXPORTER_OTLP_ENDPOINT', raw, ['http:', 'https:']).href;
+};
+
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>
   Object.freeze({
@@ -132,6 +156,9 @@ export const loadConfig = (env: Env): Config =>
     appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     agentGapAgeSeconds: integerSetting(env, 'STATMGR_AGENT_GAP_AGE_SECONDS', 300, 0, 30 * 86400),
     agentOutboxDir: nonEmpty(env, 'STATMGR_AGENT_OUTBOX'),
+    appInsightsAuthenticationString: nonEmpty(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
+    telemetryExporter: telemetryExporterSetting(env),
+    otlpEndpoint: otlpEndpointSetting(env),
   });
 
 let cached: Config | undefined;

@@ -4,7 +4,10 @@ import {
   type HttpMethod,
   type InvocationContext,
   type StorageQueueHandler,
+  type TimerHandler,
 } from '@azure/functions';
+import { getConfig } from '../../lib/config';
+import { shutdownTelemetry, startTelemetry } from '../../lib/telemetry/start-telemetry';
 
 /**
  * Each function file exports its definition and registers it here. `register*` calls `app.*` for the real
@@ -29,7 +32,17 @@ export interface HttpFunctionDefinition {
   readonly handler: HttpHandler;
 }
 
-export type FunctionDefinition = QueueFunctionDefinition | HttpFunctionDefinition;
+export interface TimerFunctionDefinition {
+  readonly kind: 'timer';
+  readonly name: string;
+  /** NCRONTAB schedule for the real host (six fields, seconds first). */
+  readonly schedule: string;
+  /** The local host does not parse NCRONTAB: it runs the function every this many seconds. */
+  readonly localIntervalSeconds: number;
+  readonly handler: TimerHandler;
+}
+
+export type FunctionDefinition = QueueFunctionDefinition | HttpFunctionDefinition | TimerFunctionDefinition;
 export type TerminateHook = (context: InvocationContext) => Promise<void> | void;
 
 const definitions: FunctionDefinition[] = [];
@@ -54,6 +67,11 @@ export const registerHttpFunction = (definition: HttpFunctionDefinition): void =
   definitions.push(definition);
 };
 
+export const registerTimerFunction = (definition: TimerFunctionDefinition): void => {
+  app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+  definitions.push(definition);
+};
+
 /** Runs when the host shuts the worker down (`app.hook.appTerminate`); the local host runs it too. */
 export const registerTerminateHook = (hook: TerminateHook): void => {
   app.hook.appTerminate((context) => hook(context.hookData as unknown as InvocationContext));
@@ -62,3 +80,7 @@ export const registerTerminateHook = (hook: TerminateHook): void => {
 
 export const registeredFunctions = (): readonly FunctionDefinition[] => [...definitions];
 export const registeredTerminateHooks = (): readonly TerminateHook[] => [...terminateHooks];
+
+// Telemetry starts when the first function file loads (before any invocation) and is flushed on shutdown.
+startTelemetry(getConfig());
+registerTerminateHook(() => shutdownTelemetry());

@@ -1,7 +1,12 @@
 import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
-import { buildDeadLetter, storeDeadLetters, type DeadLetter } from '../deadletters/dead-letter';
+import {
+  buildDeadLetter,
+  storeDeadLetters,
+  type DeadLetter,
+  type DeadLetterSource,
+} from '../deadletters/dead-letter';
 import { ValidationError } from '../errors';
 import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
@@ -21,6 +26,8 @@ export interface IngestOutcome {
   readonly duplicates: number;
   readonly deadLettered: number;
   readonly requestCharge: number;
+  /** The source of each dead letter written (telemetry counts them by source). */
+  readonly deadLetterSources?: readonly DeadLetterSource[];
 }
 
 export interface IngestDeps {
@@ -61,7 +68,14 @@ export const ingestQueueMessage = async (
       batchId: undefined,
     });
     await storeDeadLetters(deps.containers.deadletters, [letter]);
-    return { batchId: delivery.queueMessageId, stored: 0, duplicates: 0, deadLettered: 1, requestCharge: 0 };
+    return {
+      batchId: delivery.queueMessageId,
+      stored: 0,
+      duplicates: 0,
+      deadLettered: 1,
+      requestCharge: 0,
+      deadLetterSources: [letter.source],
+    };
   }
 
   const batchId = parsed.batchId ?? delivery.queueMessageId;
@@ -114,5 +128,6 @@ export const ingestQueueMessage = async (
     duplicates: result.duplicates,
     deadLettered: letters.length,
     requestCharge: result.requestCharge,
+    deadLetterSources: letters.map((letter) => letter.source),
   };
 };

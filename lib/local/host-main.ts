@@ -20,6 +20,8 @@ Settings (environment):
   STATMGR_API_KEY             function key for protected endpoints (default: a random key, printed)
   STATMGR_DRAIN_SECONDS       grace for in-flight work on SIGTERM/SIGINT (default 30)
   STATMGR_HOST_JSON           host.json to read (default: the project's own)
+  STATMGR_TELEMETRY           console: print a metrics summary line every 10 s; off (default)
+  APPLICATIONINSIGHTS_CONNECTION_STRING  export traces and metrics to Application Insights instead
 
 SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.`;
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import {
   registeredTerminateHooks,
   type HttpFunctionDefinition,
   type QueueFunctionDefinition,
+  type TimerFunctionDefinition,
 } from '../../functions/shared/register';
 import type { Config } from '../config';
 import { ConfigError, describeError } from '../errors';
@@ -31,7 +33,7 @@ export interface LocalHostOptions {
 /** Loads every function file, as the real host does with the `main` glob, and returns what they registered. */
 export const loadFunctions = (
   functionsDir: string,
-): readonly (QueueFunctionDefinition | HttpFunctionDefinition)[] => {
+): readonly (QueueFunctionDefinition | HttpFunctionDefinition | TimerFunctionDefinition)[] => {
   const files = readdirSync(functionsDir)
     .filter((file) => file.endsWith('.js'))
     .sort();
@@ -41,12 +43,50 @@ export const loadFunctions = (
   return registeredFunctions();
 };
 
+/** Runs a timer function every `localIntervalSeconds` (the local host does not parse NCRONTAB schedules). */
+const startTimer = (definition: TimerFunctionDefinition, log: Logger): NodeJS.Timeout => {
+  const intervalMs = definition.localIntervalSeconds * 1000;
+  let last = new Date();
+  const timer = setInterval(() => {
+    const invocationId = randomUUID();
+    const now = new Date();
+    const context = new InvocationContext({
+      invocationId,
+      functionName: definition.name,
+      logHandler: contextLogHandler(log, definition.name, invocationId),
+    });
+    const status = {
+      last: last.toISOString(),
+      next: new Date(now.getTime() + intervalMs).toISOString(),
+      lastUpdated: now.toISOString(),
+    };
+    last = now;
+    void Promise.resolve()
+      .then(() =>
+        definition.handler(
+          { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: status },
+          context,
+        ),
+      )
+      .catch((error: unknown) =>
+        log.warn('timer function failed', {
+          function: definition.name,
+          invocationId,
+          error: describeError(error),
+        }),
+      );
+  }, intervalMs);
+  timer.unref();
+  return timer;
+};
+
 /** A stand-in for `func start`: the same function definitions, queue rules from host.json, HTTP on a port. */
 export class LocalHost {
   private constructor(
     private readonly listeners: readonly QueueListener[],
     private readonly server: Server,
     private readonly log: Logger,
+    private readonly timers: readonly NodeJS.Timeout[] = [],
   ) {}
 
   static async start(options: LocalHostOptions): Promise<LocalHost> {
@@ -83,8 +123,11 @@ export class LocalHost {
       server.listen(config.httpPort, '127.0.0.1', () => resolve());
     });
     for (const listener of listeners) listener.start();
+    const timers = definitions
+      .filter((d): d is TimerFunctionDefinition => d.kind === 'timer')
+      .map((definition) => startTimer(definition, log));
     log.info('functions loaded', { functions: definitions.map((d) => `${d.name}(${d.kind})`).join(',') });
-    return new LocalHost(listeners, server, log);
+    return new LocalHost(listeners, server, log, timers);
   }
 
   get httpPort(): number {
@@ -100,6 +143,7 @@ export class LocalHost {
    * closes the HTTP server. Unfinished messages are left to their lock and reappear in the queue.
    */
   async stop(graceMs: number): Promise<number> {
+    for (const timer of this.timers) clearInterval(timer);
     const unfinished = (await Promise.all(this.listeners.map((listener) => listener.stop(graceMs)))).reduce(
       (sum, n) => sum + n,
       0,

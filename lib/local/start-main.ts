@@ -60,7 +60,12 @@ const main = async (): Promise<void> => {
   });
   emulators.on('exit', (code) => !stopping && (console.error(`emulators exited (${code})`), void stopAll(1)));
 
-  const host = node('host-main.js', { ...process.env, STATMGR_API_KEY: apiKey });
+  // The host prints a one-line metrics summary every 10 s unless STATMGR_TELEMETRY says otherwise.
+  const host = node('host-main.js', {
+    STATMGR_TELEMETRY: 'console',
+    ...process.env,
+    STATMGR_API_KEY: apiKey,
+  });
   children.push(host);
   createInterface({ input: host.stdout! }).on('line', (line) => console.log(line));
   host.on('exit', (code) => !stopping && (console.error(`host exited (${code})`), void stopAll(1)));
@@ -74,6 +79,7 @@ statmgr is running
   queue        http://127.0.0.1:${ready.queuePort}/devstoreaccount1/status-messages   (Azurite)
   cosmos       https://127.0.0.1:${ready.cosmosPort}   (database statmgr, emulator)
 Send traffic:  npm run agent -- --count 1000 --wait
+Metrics:       a "telemetry ..." line every 10 s while there is traffic (STATMGR_TELEMETRY=off silences it)
 Ctrl-C drains in-flight work and stops everything.
 `);
 };

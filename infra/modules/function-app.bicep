@@ -1,0 +1,90 @@
+// Flex Consumption function app (Linux, Node 20) running as the user-assigned identity. App settings are
+// identity-based connections only: no connection string, no key.
+param name string
+param planName string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param queueServiceUri string
+param deploymentContainerUrl string
+param cosmosEndpoint string
+param cosmosDatabase string
+param appInsightsConnectionString string
+param maximumInstanceCount int
+param instanceMemoryMB int
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: { name: 'node', version: '20' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+  }
+}
+
+// Read by lib/config.ts (the app) and by the Functions host (AzureWebJobsStorage, StatusStorage connection,
+// Application Insights). Flex Consumption sets the worker runtime itself (functionAppConfig.runtime), so
+// FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION must not be set here.
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: {
+    // The Functions host's own storage, through the identity.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    // The queue trigger's connection (`connection: 'StatusStorage'`) and the app's queue client.
+    StatusStorage__queueServiceUri: queueServiceUri
+    StatusStorage__credential: 'managedidentity'
+    StatusStorage__clientId: identityClientId
+    // Cosmos DB through Entra ID (the account has local auth disabled).
+    COSMOS_ENDPOINT: cosmosEndpoint
+    COSMOS_DATABASE: cosmosDatabase
+    AZURE_CLIENT_ID: identityClientId
+    // Telemetry: the host and the app's OpenTelemetry exporter, authenticated as the identity.
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,37 @@
+// Log Analytics workspace and a workspace-based Application Insights component. Local (instrumentation key)
+// auth is disabled: telemetry is accepted only with an Entra token, which the app gets from its identity
+// (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) with the Monitoring Metrics Publisher role.
+param workspaceName string
+param appInsightsName string
+param location string
+param tags object
+param retentionInDays int
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: workspaceName
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: retentionInDays
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    DisableLocalAuth: true
+    IngestionMode: 'LogAnalytics'
+  }
+}
+
+output appInsightsId string = appInsights.id
+output appInsightsName string = appInsights.name
+// The connection string names the ingestion endpoint; it is not a secret once local auth is disabled.
+output connectionString string = appInsights.properties.ConnectionString
+output workspaceId string = workspace.id
