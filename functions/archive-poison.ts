@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import { archivePoisonMessage } from '../lib/deadletters/archive-poison';
 import { names } from '../lib/names';
 import { getRuntime } from '../lib/runtime';
+import { recordPoisonArchived } from '../lib/telemetry/ingest-telemetry';
 import { queueDeliveryOf } from './shared/queue-delivery';
 import { registerQueueFunction, type QueueFunctionDefinition } from './shared/register';
 
@@ -23,7 +24,10 @@ export const archivePoison: QueueFunctionDefinition = {
       dequeueCount: delivery.dequeueCount,
       ...outcome,
     });
-    if (outcome.result === 'archived') context.warn('poison message archived as a dead letter', fields);
+    if (outcome.result === 'archived') {
+      recordPoisonArchived();
+      context.warn('poison message archived as a dead letter', fields);
+    }
     else context.warn('poison message put back, Cosmos unavailable', fields);
   },
 };
