@@ -45,6 +45,11 @@ Options:
   --machines M           spread over M machines (default 50)
   --concurrency C        parallel enqueue requests of the agent (default 16)
   --receivers R          parallel fetch loops of the raw queue ceiling (default 4)
+  --live                 enqueue while the host drains (clock from the first enqueue) instead of draining a
+                         backlog enqueued before the host starts (clock from the host being ready)
+  --pipeline-only        skip the ceiling and the baseline (their numbers are null in the JSON)
+  --progress-seconds S   print progress every S seconds while a run drains (default 5)
+  --host-node-args "A B" node options for the pipeline host, e.g. "--max-semi-space-size=32"
   --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
   -h, --help             this text`;
 
@@ -108,6 +113,12 @@ const newestProfile = (dir: string): string | undefined =>
     .map((file) => join(dir, file))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 
+interface Ceiling {
+  readonly queueMsgsPerSec: number;
+  readonly cosmosDocsPerSec: number;
+  readonly msgsPerSec: number;
+}
+
 interface Stack {
   readonly env: Readonly<Record<string, string>>;
   readonly emulatorCpu: BenchEmulators['cpu'];
@@ -161,6 +172,10 @@ const main = async (): Promise<void> => {
       concurrency: { type: 'string' },
       receivers: { type: 'string' },
       profile: { type: 'boolean' },
+      'pipeline-only': { type: 'boolean' },
+      'host-node-args': { type: 'string' },
+      live: { type: 'boolean' },
+      'progress-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -171,6 +186,9 @@ const main = async (): Promise<void> => {
   const machines = intFlag(values.machines, '--machines', 50);
   const concurrency = intFlag(values.concurrency, '--concurrency', 16);
   const receivers = intFlag(values.receivers, '--receivers', 4);
+  const mode = values.live ? 'live' : 'backlog';
+  const hostNodeArgs = (values['host-node-args'] ?? '').split(' ').filter(Boolean);
+  const progressMs = intFlag(values['progress-seconds'], '--progress-seconds', 5) * 1000;
   const hostSettings = queueHostSettings(readHostJson(hostJsonPath));
   const benchStarted = Date.now();
 
@@ -179,58 +197,71 @@ const main = async (): Promise<void> => {
   );
   const envelopes = buildEnvelopes(sampleMessages(messages, machines));
 
+  const pipelineOnly = values['pipeline-only'] === true;
+
   // 1. ceiling
-  const queueMsgsPerSec = await withStack(({ service }) =>
-    measureQueueCeiling(
-      service.getQueueClient(benchNames.ceilingQueue),
-      envelopes.map((envelope) => JSON.stringify(envelope)),
-      hostSettings.batchSize,
-      receivers,
-      concurrency,
-    ),
-  );
-  log(
-    `ceiling: Azurite receive+delete ${queueMsgsPerSec} queue messages/s (${envelopes.length} messages, batches of ${hostSettings.batchSize}, ${receivers} fetch loops)`,
-  );
-  const cosmosDocsPerSec = await withStack(async ({ containersOf }) =>
-    measureCosmosCeiling(
-      (await containersOf(benchNames.ceilingDatabase)).messages,
-      documentsOf(envelopes),
-      hostSettings.batchSize,
-    ),
-  );
-  const perQueueMessage = messages / envelopes.length;
-  const ceilingMsgsPerSec = Math.round(Math.min(queueMsgsPerSec * perQueueMessage, cosmosDocsPerSec));
-  log(
-    `ceiling: Cosmos emulator ${cosmosDocsPerSec} documents/s (transactional batches of an envelope's documents, ${hostSettings.batchSize} in flight); status messages ${ceilingMsgsPerSec}/s`,
-  );
+  const measureCeiling = async (): Promise<Ceiling> => {
+    const queueMsgsPerSec = await withStack(({ service }) =>
+      measureQueueCeiling(
+        service.getQueueClient(benchNames.ceilingQueue),
+        envelopes.map((envelope) => JSON.stringify(envelope)),
+        hostSettings.batchSize,
+        receivers,
+        concurrency,
+      ),
+    );
+    log(
+      `ceiling: Azurite receive+delete ${queueMsgsPerSec} queue messages/s (${envelopes.length} messages, batches of ${hostSettings.batchSize}, ${receivers} fetch loops)`,
+    );
+    const cosmosDocsPerSec = await withStack(async ({ containersOf }) =>
+      measureCosmosCeiling(
+        (await containersOf(benchNames.ceilingDatabase)).messages,
+        documentsOf(envelopes),
+        hostSettings.batchSize,
+      ),
+    );
+    const perQueueMessage = messages / envelopes.length;
+    const ceilingMsgsPerSec = Math.round(Math.min(queueMsgsPerSec * perQueueMessage, cosmosDocsPerSec));
+    log(
+      `ceiling: Cosmos emulator ${cosmosDocsPerSec} documents/s (transactional batches of an envelope's documents, ${hostSettings.batchSize} in flight); status messages ${ceilingMsgsPerSec}/s`,
+    );
+
+    return { queueMsgsPerSec, cosmosDocsPerSec, msgsPerSec: ceilingMsgsPerSec };
+  };
+  const ceiling = pipelineOnly ? undefined : await measureCeiling();
 
   // 2. naive baseline
-  log(`baseline: ${baselineMessages} status messages, one per queue message, host defaults`);
-  const baseline = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
-    const naiveQueue = service.getQueueClient(benchNames.naiveQueue);
-    await naiveQueue.createIfNotExists();
-    await service.getQueueClient(`${benchNames.naiveQueue}-poison`).createIfNotExists();
-    const containers = await containersOf(benchNames.naiveDatabase);
-    return runLoad({
-      host: {
-        script: distScript('test', 'bench', 'naive-host-main.js'),
-        env: { ...env, COSMOS_DATABASE: benchNames.naiveDatabase },
-      },
-      queue: naiveQueue,
-      container: containers.messages,
-      deadletters: containers.deadletters,
-      messages: naiveLoad(baselineMessages, machines),
-      concurrency,
-      timeoutMs: 300_000,
-      progress: log,
-      emulatorCpu,
+  const runBaseline = async (): Promise<LoadResult> => {
+    log(`baseline: ${baselineMessages} status messages, one per queue message, host defaults`);
+    const baseline = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
+      const naiveQueue = service.getQueueClient(benchNames.naiveQueue);
+      await naiveQueue.createIfNotExists();
+      await service.getQueueClient(`${benchNames.naiveQueue}-poison`).createIfNotExists();
+      const containers = await containersOf(benchNames.naiveDatabase);
+      return runLoad({
+        host: {
+          script: distScript('test', 'bench', 'naive-host-main.js'),
+          env: { ...env, COSMOS_DATABASE: benchNames.naiveDatabase },
+        },
+        queue: naiveQueue,
+        container: containers.messages,
+        deadletters: containers.deadletters,
+        messages: naiveLoad(baselineMessages, machines),
+        concurrency,
+        timeoutMs: 300_000,
+        progress: log,
+        progressMs,
+        mode,
+        emulatorCpu,
+      });
     });
-  });
-  logCpu(baseline);
-  log(
-    `baseline: ${baseline.msgsPerSec} msgs/s (${baseline.seconds} s), lag p50/p95/p99 ${baseline.lagMsP50}/${baseline.lagMsP95}/${baseline.lagMsP99} ms, peak RSS ${baseline.peakRssMb} MB`,
-  );
+    logCpu(baseline);
+    log(
+      `baseline: ${baseline.msgsPerSec} msgs/s (${baseline.seconds} s), lag p50/p95/p99 ${baseline.lagMsP50}/${baseline.lagMsP95}/${baseline.lagMsP99} ms, peak RSS ${baseline.peakRssMb} MB`,
+    );
+    return baseline;
+  };
+  const baseline = pipelineOnly ? undefined : await runBaseline();
 
   // 3. the pipeline, smaller then full backlog
   const profileDir = join(projectRoot, 'bench-results');
@@ -245,7 +276,7 @@ const main = async (): Promise<void> => {
         host: {
           script: distScript('lib', 'local', 'host-main.js'),
           env: { ...env, COSMOS_DATABASE: database },
-          nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+          nodeArgs: [...hostNodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
         },
         queue: service.getQueueClient(names.queue),
         container: containers.messages,
@@ -254,6 +285,8 @@ const main = async (): Promise<void> => {
         concurrency,
         timeoutMs: 600_000,
         progress: log,
+        progressMs,
+        mode,
         emulatorCpu,
       });
     });
@@ -276,25 +309,19 @@ const main = async (): Promise<void> => {
     if (profile) log(`${formatProfile(summarizeProfile(profile))}\n  (${profile})`);
   }
 
-  const speedup = Math.round((pipeline.msgsPerSec / baseline.msgsPerSec) * 10) / 10;
-  const fraction = Math.round((pipeline.msgsPerSec / ceilingMsgsPerSec) * 100) / 100;
+  const speedup = baseline ? Math.round((pipeline.msgsPerSec / baseline.msgsPerSec) * 10) / 10 : null;
+  const fraction = ceiling ? Math.round((pipeline.msgsPerSec / ceiling.msgsPerSec) * 100) / 100 : null;
+  const row = (name: string, result: LoadResult): string =>
+    `| ${name} | ${result.statusMessages} | ${result.msgsPerSec} | ${result.lagMsP50} / ${result.lagMsP95} / ${result.lagMsP99} | ${result.peakRssMb} |`;
   log('');
   log('| run | status msgs | msgs/s | lag p50 / p95 / p99 ms | host peak RSS MB |');
   log('| --- | ---: | ---: | ---: | ---: |');
-  log(`| ceiling | ${messages} | ${ceilingMsgsPerSec} | | |`);
+  if (ceiling) log(`| ceiling | ${messages} | ${ceiling.msgsPerSec} | | |`);
+  if (baseline) log(row('naive baseline', baseline));
+  if (small) log(row('pipeline', small));
+  log(row('pipeline', pipeline));
   log(
-    `| naive baseline | ${baseline.statusMessages} | ${baseline.msgsPerSec} | ${baseline.lagMsP50} / ${baseline.lagMsP95} / ${baseline.lagMsP99} | ${baseline.peakRssMb} |`,
-  );
-  if (small) {
-    log(
-      `| pipeline | ${small.statusMessages} | ${small.msgsPerSec} | ${small.lagMsP50} / ${small.lagMsP95} / ${small.lagMsP99} | ${small.peakRssMb} |`,
-    );
-  }
-  log(
-    `| pipeline | ${pipeline.statusMessages} | ${pipeline.msgsPerSec} | ${pipeline.lagMsP50} / ${pipeline.lagMsP95} / ${pipeline.lagMsP99} | ${pipeline.peakRssMb} |`,
-  );
-  log(
-    `speedup vs baseline ${speedup}x (goal 20x), fraction of ceiling ${fraction} (goal 0.7); bench took ${Math.round((Date.now() - benchStarted) / 1000)} s`,
+    `speedup vs baseline ${speedup ?? '-'}x (goal 20x), fraction of ceiling ${fraction ?? '-'} (goal 0.7); bench took ${Math.round((Date.now() - benchStarted) / 1000)} s`,
   );
   console.log(
     JSON.stringify({
@@ -306,8 +333,8 @@ const main = async (): Promise<void> => {
         lagMsP99: pipeline.lagMsP99,
         peakRssMb: pipeline.peakRssMb,
       },
-      baseline: { msgsPerSec: baseline.msgsPerSec },
-      ceiling: { queueMsgsPerSec, cosmosDocsPerSec, msgsPerSec: ceilingMsgsPerSec },
+      baseline: { msgsPerSec: baseline?.msgsPerSec ?? null },
+      ceiling: ceiling ?? { queueMsgsPerSec: null, cosmosDocsPerSec: null, msgsPerSec: null },
       speedupVsBaseline: speedup,
       fractionOfCeiling: fraction,
     }),

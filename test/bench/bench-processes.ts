@@ -12,6 +12,8 @@ export interface BenchProcess {
   readonly warnings: string[];
   /** Peak resident set size so far (VmHWM from /proc/<pid>/status), in MB. */
   peakRssMb(): number;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): number;
   /** CPU time (user + system) the process has used so far, in seconds. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -19,10 +21,10 @@ export interface BenchProcess {
 
 export const distScript = (...parts: string[]): string => join(projectRoot, 'dist', ...parts);
 
-const peakRssMbOf = (pid: number): number => {
+const statusMbOf = (pid: number, field: 'VmHWM' | 'VmRSS'): number => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Math.round((Number(kb) / 1024) * 10) / 10;
 };
 
@@ -78,7 +80,8 @@ const stopChild = (child: ChildProcess): Promise<void> =>
 const asBenchProcess = (child: ChildProcess, warnings: string[]): BenchProcess => ({
   pid: child.pid ?? -1,
   warnings,
-  peakRssMb: () => peakRssMbOf(child.pid ?? -1),
+  peakRssMb: () => statusMbOf(child.pid ?? -1, 'VmHWM'),
+  rssMb: () => statusMbOf(child.pid ?? -1, 'VmRSS'),
   cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),
   stop: () => stopChild(child),
 });

@@ -29,6 +29,8 @@ export interface LoadResult {
   /** Largest queue depth seen while the load ran (queue messages, visible or locked). */
   readonly peakQueueDepth: number;
   readonly hostWarnings: readonly string[];
+  /** backlog mode: how long enqueueing the backlog took (not part of `seconds`). */
+  readonly fillSeconds: number | undefined;
   /** CPU seconds each process used during the run (the bench itself sends and polls). */
   readonly cpuSeconds: { host: number; cosmos: number; azurite: number; bench: number };
 }
@@ -44,6 +46,12 @@ export interface LoadOptions {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly progress: (line: string) => void;
+  readonly progressMs: number;
+  /**
+   * `backlog`: enqueue everything first, then start the host and time the drain (from the host's "ready" to
+   * the empty queue). `live`: start the host, then enqueue while it drains (the clock includes the sends).
+   */
+  readonly mode: 'backlog' | 'live';
   /** CPU seconds so far of the emulator processes. */
   readonly emulatorCpu: () => { cosmos: number; azurite: number };
 }
@@ -115,9 +123,10 @@ const countAll = async (container: Container): Promise<number> =>
   (await container.items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll()).resources[0] ?? 0;
 
 /**
- * Starts the host, enqueues every message with `concurrency` requests in flight while the host drains the
- * queue, and waits until the queue is empty (a message is deleted only after its documents are committed).
- * The clock runs from the first enqueue to the empty queue. Then reads every expected document back (ids
+ * Enqueues every message with `concurrency` requests in flight, either all before the host starts (`backlog`)
+ * or while it drains the queue (`live`), and waits until the queue is empty (a message is deleted only after
+ * its documents are committed). The clock runs from the host being ready (backlog) or the first enqueue
+ * (live) to the empty queue. Then reads every expected document back (ids
  * are deterministic and unique per logical partition, so present means stored exactly once), checks that
  * nothing was dead-lettered, and computes the lag of each document from the moment its queue message was
  * accepted by the queue to its `storedAt`.
@@ -130,21 +139,34 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   if (keyOf.size !== messages.reduce((sum, message) => sum + message.documents.length, 0)) {
     throw new Error('the load repeats a document id');
   }
+  const sentAt = new Map<string, number>();
+  const send = (): Promise<void> =>
+    forEachConcurrently(messages, options.concurrency, async (message) => {
+      await queue.sendMessage(message.body, neverExpires);
+      sentAt.set(message.key, Date.now());
+    });
+  let fillSeconds: number | undefined;
+  if (options.mode === 'backlog') {
+    const fillStarted = Date.now();
+    await send();
+    fillSeconds = round((Date.now() - fillStarted) / 1000, 2);
+    progress(
+      `  backlog of ${messages.length} queue messages enqueued in ${fillSeconds} s; starting the host`,
+    );
+  }
   const host = await startBenchHost(options.host);
   let peakRssMb: number;
   let cpuSeconds: LoadResult['cpuSeconds'];
   const emulatorsBefore = options.emulatorCpu();
   const benchBefore = process.cpuUsage();
-  const sentAt = new Map<string, number>();
   const started = Date.now();
   let emptyAt: number;
   let peakQueueDepth = 0;
   try {
-    let sendingDone = false;
-    const sending = forEachConcurrently(messages, options.concurrency, async (message) => {
-      await queue.sendMessage(message.body, neverExpires);
-      sentAt.set(message.key, Date.now());
-    }).finally(() => (sendingDone = true));
+    let sendingDone = options.mode === 'backlog';
+    const sending = (options.mode === 'backlog' ? Promise.resolve() : send()).finally(
+      () => (sendingDone = true),
+    );
     const deadline = started + options.timeoutMs;
     let lastReport = started;
     for (;;) {
@@ -153,9 +175,11 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       if (sendingDone && depth === 0) break;
       if (Date.now() > deadline)
         throw new Error(`queue ${queue.name} still holds ${depth} messages at timeout`);
-      if (Date.now() - lastReport > 5000) {
+      if (Date.now() - lastReport > options.progressMs) {
         lastReport = Date.now();
-        progress(`  ${((lastReport - started) / 1000).toFixed(0)} s: sent ${sentAt.size}, queued ${depth}`);
+        progress(
+          `  ${((lastReport - started) / 1000).toFixed(0)} s: sent ${sentAt.size}, queued ${depth}, host RSS ${host.rssMb()} MB`,
+        );
       }
       await sleep(100);
     }
@@ -195,6 +219,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     peakRssMb,
     peakQueueDepth,
     hostWarnings: host.warnings,
+    fillSeconds,
     cpuSeconds,
   };
 };
