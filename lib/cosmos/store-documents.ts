@@ -35,7 +35,11 @@ const createAsBatch = async <T extends { id: string }>(
   }));
   let results;
   try {
-    results = (await container.items.batch(operations, partitionKey)).result ?? [];
+    // return=minimal: Cosmos need not echo every document back (the emulator ignores it and still does).
+    const response = await container.items.batch(operations, partitionKey, {
+      contentResponseOnWriteEnabled: false,
+    });
+    results = response.result ?? [];
   } catch {
     return undefined;
   }

@@ -12,6 +12,8 @@ export interface BenchProcess {
   readonly warnings: string[];
   /** Peak resident set size so far (VmHWM from /proc/<pid>/status), in MB. */
   peakRssMb(): number;
+  /** False once the process has exited. */
+  isRunning(): boolean;
   /** Resident set size now (VmRSS), in MB. */
   rssMb(): number;
   /** CPU time (user + system) the process has used so far, in seconds. */
@@ -80,6 +82,7 @@ const stopChild = (child: ChildProcess): Promise<void> =>
 const asBenchProcess = (child: ChildProcess, warnings: string[]): BenchProcess => ({
   pid: child.pid ?? -1,
   warnings,
+  isRunning: () => child.exitCode === null && child.signalCode === null,
   peakRssMb: () => statusMbOf(child.pid ?? -1, 'VmHWM'),
   rssMb: () => statusMbOf(child.pid ?? -1, 'VmRSS'),
   cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),

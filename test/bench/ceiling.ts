@@ -64,6 +64,7 @@ export const measureCosmosCeiling = async (
         resourceBody: { ...document },
       })),
       [first.site, first.machine],
+      { contentResponseOnWriteEnabled: false },
     );
     stored += result.filter((operation) => operation.statusCode === 201).length;
   });

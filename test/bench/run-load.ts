@@ -173,6 +173,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       const depth = await queueDepth(queue);
       peakQueueDepth = Math.max(peakQueueDepth, depth);
       if (sendingDone && depth === 0) break;
+      if (!host.isRunning()) throw new Error(`the host exited:\n${host.warnings.slice(-10).join('\n')}`);
       if (Date.now() > deadline)
         throw new Error(`queue ${queue.name} still holds ${depth} messages at timeout`);
       if (Date.now() - lastReport > options.progressMs) {
