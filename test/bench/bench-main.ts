@@ -31,8 +31,8 @@ import { runLoad, type LoadMessage, type LoadResult } from './run-load';
 const usage = `Usage: npm run bench [-- options]
 
 Starts private emulators on free ports and measures, in one run:
-  1. the ceiling: raw Azurite receive+delete rate (host.json batchSize) and raw Cosmos emulator bulk-create
-     rate (100 documents of one machine per request, batchSize requests in flight);
+  1. the ceiling: raw Azurite receive+delete rate (host.json batchSize) and raw Cosmos emulator create rate
+     (one transactional batch of an envelope's documents per request, batchSize requests in flight);
   2. the naive baseline: one status message per queue message, one create per document, host defaults;
   3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
      --messages status messages, checking that every one is stored exactly once.
@@ -49,7 +49,7 @@ Options:
                          backlog enqueued before the host starts (clock from the host being ready)
   --pipeline-only        skip the ceiling and the baseline (their numbers are null in the JSON)
   --progress-seconds S   print progress every S seconds while a run drains (default 5)
-  --host-node-args "A B" node options for the pipeline host, e.g. "--max-semi-space-size=32"
+  --host-node-args=A,B   node options for the pipeline host, e.g. --host-node-args=--max-semi-space-size=32
   --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
   -h, --help             this text`;
 
@@ -187,7 +187,7 @@ const main = async (): Promise<void> => {
   const concurrency = intFlag(values.concurrency, '--concurrency', 16);
   const receivers = intFlag(values.receivers, '--receivers', 4);
   const mode = values.live ? 'live' : 'backlog';
-  const hostNodeArgs = (values['host-node-args'] ?? '').split(' ').filter(Boolean);
+  const hostNodeArgs = (values['host-node-args'] ?? '').split(/[ ,]/).filter(Boolean);
   const progressMs = intFlag(values['progress-seconds'], '--progress-seconds', 5) * 1000;
   const hostSettings = queueHostSettings(readHostJson(hostJsonPath));
   const benchStarted = Date.now();
