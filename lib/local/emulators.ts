@@ -63,7 +63,9 @@ export const startEmulators = async (ports: { queue: number; cosmos: number }): 
     ),
   );
   exited.catch(() => undefined);
-  const cosmos = createHttpsServer();
+  // Keep connections open as Cosmos DB does: the emulator's default answers every request with
+  // `Connection: close`, so each request paid a new TLS handshake on both sides.
+  const cosmos = createHttpsServer({ keepAlive: true });
   const stop = async (): Promise<void> => {
     await stopChild(azurite);
     cosmos.closeAllConnections();

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildEnvelopes } from '../../lib/agent/build-envelopes';
+import { sampleMessages } from '../../lib/agent/sample-traffic';
+import { loadConfig } from '../../lib/config';
+import {
+  createCosmosClient,
+  ensureCosmosResources,
+  openContainers,
+  type CosmosContainers,
+} from '../../lib/cosmos/cosmos-client';
+import { describeError } from '../../lib/errors';
+import { queueHostSettings, readHostJson } from '../../lib/local/host-settings';
+import { hostJsonPath, projectRoot } from '../../lib/local/paths';
+import { statusMessageId } from '../../lib/message/ids';
+import { toDocument } from '../../lib/message/to-document';
+import { checkStatusMessage } from '../../lib/message/validate';
+import type { Envelope, StoredStatusMessage } from '../../lib/message/types';
+import { names } from '../../lib/names';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { createQueueServiceClient } from '../../lib/queue/queue-client';
+import { benchNames } from './bench-names';
+import { distScript, startBenchEmulators, type BenchEmulators } from './bench-processes';
+import { measureCosmosCeiling, measureQueueCeiling } from './ceiling';
+import { formatProfile, summarizeProfile } from './profile-summary';
+import { runLoad, type LoadMessage, type LoadResult } from './run-load';
+
+const usage = `Usage: npm run bench [-- options]
+
+Starts private emulators on free ports and measures, in one run:
+  1. the ceiling: raw Azurite receive+delete rate (host.json batchSize) and raw Cosmos emulator create rate
+     (one transactional batch of an envelope's documents per request, batchSize requests in flight);
+  2. the naive baseline: one status message per queue message, one create per document, host defaults;
+  3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
+     --messages status messages, checking that every one is stored exactly once.
+The last line of output is one JSON object with the results.
+
+Options:
+  --messages N           status messages of the pipeline run (default 100000)
+  --rss-messages N       a smaller pipeline run first, to compare peak RSS (default 10000; 0 skips it)
+  --baseline-messages N  status messages of the naive run (default 2000)
+  --machines M           spread over M machines (default 50)
+  --concurrency C        parallel enqueue requests of the agent (default 16)
+  --receivers R          parallel fetch loops of the raw queue ceiling (default 4)
+  --live                 enqueue while the host drains (clock from the first enqueue) instead of draining a
+                         backlog enqueued before the host starts (clock from the host being ready)
+  --pipeline-only        skip the ceiling and the baseline (their numbers are null in the JSON)
+  --progress-seconds S   print progress every S seconds while a run drains (default 5)
+  --host-node-args=A,B   node options for the pipeline host, e.g. --host-node-args=--max-semi-space-size=32
+  --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
+  -h, --help             this text`;
+
+const intFlag = (value: string | undefined, flag: string, fallback: number, min = 1): number => {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new Error(`${flag} must be a whole number >= ${min}`);
+  return Number(value);
+};
+
+const log = (line: string): void => console.log(line);
+
+const logCpu = ({ seconds, cpuSeconds: cpu }: LoadResult): void =>
+  log(
+    `  CPU seconds in ${seconds} s on ${availableParallelism()} cores: host ${cpu.host}, Cosmos emulator ${cpu.cosmos}, Azurite ${cpu.azurite}, bench (agent sends, polling) ${cpu.bench}`,
+  );
+
+/** The pipeline's load: the agent's envelopes (one machine, up to 100 messages each) as plain JSON. */
+const pipelineLoad = (envelopes: readonly Envelope[]): LoadMessage[] =>
+  envelopes.map((envelope) => ({
+    body: JSON.stringify(envelope),
+    key: envelope.batchId,
+    documents: envelope.messages.map((_, position) => ({
+      id: statusMessageId(undefined, envelope.batchId, position),
+      partitionKey: [envelope.site!, envelope.machine!] as const,
+    })),
+  }));
+
+/** The naive load: one status message per queue message, base64 (the host's default encoding), own id. */
+const naiveLoad = (count: number, machines: number): LoadMessage[] =>
+  sampleMessages(count, machines).map((message) => {
+    const id = randomUUID();
+    return {
+      body: Buffer.from(JSON.stringify({ ...message, id })).toString('base64'),
+      key: id,
+      documents: [{ id, partitionKey: [message.site, message.machine] as const }],
+    };
+  });
+
+/** The documents the pipeline would store for these envelopes, one array per envelope. */
+const documentsOf = (envelopes: readonly Envelope[]): StoredStatusMessage[][] => {
+  const now = new Date().toISOString();
+  return envelopes.map((envelope) =>
+    envelope.messages.map((raw, position) => {
+      const checked = checkStatusMessage({ site: envelope.site, machine: envelope.machine, ...raw });
+      if (!checked.ok) throw new Error(checked.reasons.join('; '));
+      return toDocument(checked.value, position, {
+        batchId: envelope.batchId,
+        seq: undefined,
+        queueMessageId: randomUUID(),
+        enqueuedAt: now,
+        storedAt: now,
+      });
+    }),
+  );
+};
+
+const newestProfile = (dir: string): string | undefined =>
+  readdirSync(dir)
+    .filter((file) => file.endsWith('.cpuprofile'))
+    .map((file) => join(dir, file))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+
+interface Ceiling {
+  readonly queueMsgsPerSec: number;
+  readonly cosmosDocsPerSec: number;
+  readonly msgsPerSec: number;
+}
+
+interface Stack {
+  readonly env: Readonly<Record<string, string>>;
+  readonly emulatorCpu: BenchEmulators['cpu'];
+  readonly service: QueueServiceClient;
+  /** Creates the database and its containers (the pipeline's partition keys) and opens them. */
+  readonly containersOf: (database: string) => Promise<CosmosContainers>;
+}
+
+let running: BenchEmulators | undefined;
+
+/**
+ * Runs one phase on fresh emulators, stopped afterwards. Fresh per phase: Azurite's in-memory store slows
+ * down with every message it has ever held (its extent GC, once a minute, stalls it for seconds per thousand
+ * deleted messages), so phases must not pay for each other's messages.
+ */
+const withStack = async <T>(phase: (stack: Stack) => Promise<T>): Promise<T> => {
+  const emulators = await startBenchEmulators();
+  running = emulators;
+  const config = loadConfig(emulators.env);
+  const client = createCosmosClient(config.cosmos);
+  try {
+    return await phase({
+      env: emulators.env,
+      emulatorCpu: emulators.cpu,
+      service: createQueueServiceClient(config.storage),
+      containersOf: async (database) => {
+        await ensureCosmosResources(client, database);
+        return openContainers(client, database);
+      },
+    });
+  } finally {
+    client.dispose();
+    await emulators.stop();
+    running = undefined;
+  }
+};
+
+const interrupted = (): void => {
+  void (running?.stop() ?? Promise.resolve()).then(() => process.exit(130));
+};
+
+const main = async (): Promise<void> => {
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string' },
+      'rss-messages': { type: 'string' },
+      'baseline-messages': { type: 'string' },
+      machines: { type: 'string' },
+      concurrency: { type: 'string' },
+      receivers: { type: 'string' },
+      profile: { type: 'boolean' },
+      'pipeline-only': { type: 'boolean' },
+      'host-node-args': { type: 'string' },
+      live: { type: 'boolean' },
+      'progress-seconds': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return console.log(usage);
+  const messages = intFlag(values.messages, '--messages', 100_000);
+  const rssMessages = intFlag(values['rss-messages'], '--rss-messages', 10_000, 0);
+  const baselineMessages = intFlag(values['baseline-messages'], '--baseline-messages', 2000);
+  const machines = intFlag(values.machines, '--machines', 50);
+  const concurrency = intFlag(values.concurrency, '--concurrency', 16);
+  const receivers = intFlag(values.receivers, '--receivers', 4);
+  const mode = values.live ? 'live' : 'backlog';
+  const hostNodeArgs = (values['host-node-args'] ?? '').split(/[ ,]/).filter(Boolean);
+  const progressMs = intFlag(values['progress-seconds'], '--progress-seconds', 5) * 1000;
+  const hostSettings = queueHostSettings(readHostJson(hostJsonPath));
+  const benchStarted = Date.now();
+
+  log(
+    `bench: ${messages} status messages over ${machines} machines; host.json batchSize ${hostSettings.batchSize}, newBatchThreshold ${hostSettings.newBatchThreshold}`,
+  );
+  const envelopes = buildEnvelopes(sampleMessages(messages, machines));
+
+  const pipelineOnly = values['pipeline-only'] === true;
+
+  // 1. ceiling
+  const measureCeiling = async (): Promise<Ceiling> => {
+    const queueMsgsPerSec = await withStack(({ service }) =>
+      measureQueueCeiling(
+        service.getQueueClient(benchNames.ceilingQueue),
+        envelopes.map((envelope) => JSON.stringify(envelope)),
+        hostSettings.batchSize,
+        receivers,
+        concurrency,
+      ),
+    );
+    log(
+      `ceiling: Azurite receive+delete ${queueMsgsPerSec} queue messages/s (${envelopes.length} messages, batches of ${hostSettings.batchSize}, ${receivers} fetch loops)`,
+    );
+    const cosmosDocsPerSec = await withStack(async ({ containersOf }) =>
+      measureCosmosCeiling(
+        (await containersOf(benchNames.ceilingDatabase)).messages,
+        documentsOf(envelopes),
+        hostSettings.batchSize,
+      ),
+    );
+    const perQueueMessage = messages / envelopes.length;
+    const ceilingMsgsPerSec = Math.round(Math.min(queueMsgsPerSec * perQueueMessage, cosmosDocsPerSec));
+    log(
+      `ceiling: Cosmos emulator ${cosmosDocsPerSec} documents/s (transactional batches of an envelope's documents, ${hostSettings.batchSize} in flight); status messages ${ceilingMsgsPerSec}/s`,
+    );
+
+    return { queueMsgsPerSec, cosmosDocsPerSec, msgsPerSec: ceilingMsgsPerSec };
+  };
+  const ceiling = pipelineOnly ? undefined : await measureCeiling();
+
+  // 2. naive baseline
+  const runBaseline = async (): Promise<LoadResult> => {
+    log(`baseline: ${baselineMessages} status messages, one per queue message, host defaults`);
+    const baseline = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
+      const naiveQueue = service.getQueueClient(benchNames.naiveQueue);
+      await naiveQueue.createIfNotExists();
+      await service.getQueueClient(`${benchNames.naiveQueue}-poison`).createIfNotExists();
+      const containers = await containersOf(benchNames.naiveDatabase);
+      return runLoad({
+        host: {
+          script: distScript('test', 'bench', 'naive-host-main.js'),
+          env: { ...env, COSMOS_DATABASE: benchNames.naiveDatabase },
+        },
+        queue: naiveQueue,
+        container: containers.messages,
+        deadletters: containers.deadletters,
+        messages: naiveLoad(baselineMessages, machines),
+        concurrency,
+        timeoutMs: 300_000,
+        progress: log,
+        progressMs,
+        mode,
+        emulatorCpu,
+      });
+    });
+    logCpu(baseline);
+    log(
+      `baseline: ${baseline.msgsPerSec} msgs/s (${baseline.seconds} s), lag p50/p95/p99 ${baseline.lagMsP50}/${baseline.lagMsP95}/${baseline.lagMsP99} ms, peak RSS ${baseline.peakRssMb} MB`,
+    );
+    return baseline;
+  };
+  const baseline = pipelineOnly ? undefined : await runBaseline();
+
+  // 3. the pipeline, smaller then full backlog
+  const profileDir = join(projectRoot, 'bench-results');
+  const runPipeline = async (load: readonly Envelope[], profile: boolean): Promise<LoadResult> => {
+    const count = load.reduce((sum, envelope) => sum + envelope.messages.length, 0);
+    log(`pipeline: ${count} status messages in ${load.length} queue messages`);
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    const result = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
+      const database = benchNames.pipelineDatabase(count);
+      const containers = await containersOf(database);
+      return runLoad({
+        host: {
+          script: distScript('lib', 'local', 'host-main.js'),
+          env: { ...env, COSMOS_DATABASE: database },
+          nodeArgs: [...hostNodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+        },
+        queue: service.getQueueClient(names.queue),
+        container: containers.messages,
+        deadletters: containers.deadletters,
+        messages: pipelineLoad(load),
+        concurrency,
+        timeoutMs: 600_000,
+        progress: log,
+        progressMs,
+        mode,
+        emulatorCpu,
+      });
+    });
+    log(
+      `pipeline: ${result.msgsPerSec} msgs/s (${result.seconds} s), lag p50/p95/p99 ${result.lagMsP50}/${result.lagMsP95}/${result.lagMsP99} ms, peak RSS ${result.peakRssMb} MB, peak queue depth ${result.peakQueueDepth}, all ${count} stored exactly once`,
+    );
+    logCpu(result);
+    for (const warning of result.hostWarnings.filter((line) => !line.includes('test mode')).slice(0, 5)) {
+      log(`  host: ${warning}`);
+    }
+    return result;
+  };
+  const small =
+    rssMessages > 0 && rssMessages < messages
+      ? await runPipeline(buildEnvelopes(sampleMessages(rssMessages, machines)), false)
+      : undefined;
+  const pipeline = await runPipeline(envelopes, values.profile === true);
+  if (values.profile) {
+    const profile = newestProfile(profileDir);
+    if (profile) log(`${formatProfile(summarizeProfile(profile))}\n  (${profile})`);
+  }
+
+  const speedup = baseline ? Math.round((pipeline.msgsPerSec / baseline.msgsPerSec) * 10) / 10 : null;
+  const fraction = ceiling ? Math.round((pipeline.msgsPerSec / ceiling.msgsPerSec) * 100) / 100 : null;
+  const row = (name: string, result: LoadResult): string =>
+    `| ${name} | ${result.statusMessages} | ${result.msgsPerSec} | ${result.lagMsP50} / ${result.lagMsP95} / ${result.lagMsP99} | ${result.peakRssMb} |`;
+  log('');
+  log('| run | status msgs | msgs/s | lag p50 / p95 / p99 ms | host peak RSS MB |');
+  log('| --- | ---: | ---: | ---: | ---: |');
+  if (ceiling) log(`| ceiling | ${messages} | ${ceiling.msgsPerSec} | | |`);
+  if (baseline) log(row('naive baseline', baseline));
+  if (small) log(row('pipeline', small));
+  log(row('pipeline', pipeline));
+  log(
+    `speedup vs baseline ${speedup ?? '-'}x (goal 20x), fraction of ceiling ${fraction ?? '-'} (goal 0.7); bench took ${Math.round((Date.now() - benchStarted) / 1000)} s`,
+  );
+  console.log(
+    JSON.stringify({
+      statusMessages: pipeline.statusMessages,
+      pipeline: {
+        msgsPerSec: pipeline.msgsPerSec,
+        lagMsP50: pipeline.lagMsP50,
+        lagMsP95: pipeline.lagMsP95,
+        lagMsP99: pipeline.lagMsP99,
+        peakRssMb: pipeline.peakRssMb,
+      },
+      baseline: { msgsPerSec: baseline?.msgsPerSec ?? null },
+      ceiling: ceiling ?? { queueMsgsPerSec: null, cosmosDocsPerSec: null, msgsPerSec: null },
+      speedupVsBaseline: speedup,
+      fractionOfCeiling: fraction,
+    }),
+  );
+};
+
+main().catch((error: unknown) => {
+  console.error(`statmgr bench: ${describeError(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from '../../lib/local/free-port';
+import { projectRoot } from '../../lib/local/paths';
+
+/** A child process the bench started; stopped by its pid with SIGTERM (the processes drain and exit). */
+export interface BenchProcess {
+  readonly pid: number;
+  /** Lines the process wrote to stderr (warnings, errors), for the report. */
+  readonly warnings: string[];
+  /** Peak resident set size so far (VmHWM from /proc/<pid>/status), in MB. */
+  peakRssMb(): number;
+  /** False once the process has exited. */
+  isRunning(): boolean;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): number;
+  /** CPU time (user + system) the process has used so far, in seconds. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+export const distScript = (...parts: string[]): string => join(projectRoot, 'dist', ...parts);
+
+const statusMbOf = (pid: number, field: 'VmHWM' | 'VmRSS'): number => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Math.round((Number(kb) / 1024) * 10) / 10;
+};
+
+/**
+ * Runs a node script and resolves once a stdout line matches `ready` (with that line). Stdout is read and
+ * dropped (the hosts log a line per queue message); stderr lines are kept as warnings.
+ */
+/** utime + stime of a process from /proc/<pid>/stat (clock ticks of 10 ms on Linux). */
+export const cpuSecondsOf = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
+const startNode = async (
+  script: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  ready: (line: string) => boolean,
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; readyLine: string; warnings: string[] }> => {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const warnings: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (!line.includes('WARNING: Skipping call to register')) warnings.push(line);
+  });
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    let isReady = false;
+    lines.on('line', (line) => {
+      if (!isReady && ready(line)) {
+        isReady = true;
+        resolve(line);
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited with code ${code} before it was ready:\n${warnings.join('\n')}`)),
+    );
+  });
+  return { child, readyLine, warnings };
+};
+
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+const asBenchProcess = (child: ChildProcess, warnings: string[]): BenchProcess => ({
+  pid: child.pid ?? -1,
+  warnings,
+  isRunning: () => child.exitCode === null && child.signalCode === null,
+  peakRssMb: () => statusMbOf(child.pid ?? -1, 'VmHWM'),
+  rssMb: () => statusMbOf(child.pid ?? -1, 'VmRSS'),
+  cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),
+  stop: () => stopChild(child),
+});
+
+export interface BenchEmulators extends BenchProcess {
+  /** StatusStorage and COSMOS_ENDPOINT of these emulators. */
+  readonly env: Readonly<Record<string, string>>;
+  /** CPU seconds so far of the Cosmos emulator (this process) and of Azurite (its child). */
+  readonly cpu: () => { cosmos: number; azurite: number };
+}
+
+/** `npm run emulators` on free ports, in its own process (Azurite in a child of it, Cosmos in it). */
+export const startBenchEmulators = async (): Promise<BenchEmulators> => {
+  const { child, readyLine, warnings } = await startNode(
+    distScript('lib', 'local', 'emulators-main.js'),
+    ['--queue-port', '0', '--cosmos-port', '0'],
+    {},
+    (line) => line.startsWith('{"ready":true'),
+  );
+  const { env, azuritePid } = JSON.parse(readyLine) as { env: Record<string, string>; azuritePid: number };
+  const emulators = asBenchProcess(child, warnings);
+  return {
+    ...emulators,
+    env,
+    cpu: () => ({ cosmos: emulators.cpuSeconds(), azurite: cpuSecondsOf(azuritePid) }),
+  };
+};
+
+export interface HostOptions {
+  readonly script: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** e.g. `--cpu-prof` to profile the host. */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** A host process (the pipeline's `npm run host` or the naive one) on a free HTTP port; ready when it says so. */
+export const startBenchHost = async (options: HostOptions): Promise<BenchProcess> => {
+  const { child, warnings } = await startNode(
+    options.script,
+    [],
+    {
+      STATMGR_HTTP_PORT: String(await freePort()),
+      STATMGR_API_KEY: 'bench',
+      STATMGR_DRAIN_SECONDS: '20',
+      ...options.env,
+    },
+    (line) => line.includes('host ready'),
+    options.nodeArgs,
+  );
+  return asBenchProcess(child, warnings);
+};
