@@ -27,8 +27,7 @@ export const archivePoison: QueueFunctionDefinition = {
     if (outcome.result === 'archived') {
       recordPoisonArchived();
       context.warn('poison message archived as a dead letter', fields);
-    }
-    else context.warn('poison message put back, Cosmos unavailable', fields);
+    } else context.warn('poison message put back, Cosmos unavailable', fields);
   },
 };
 
