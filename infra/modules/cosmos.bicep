@@ -85,8 +85,9 @@ resource messages 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers
   }
 }
 
-// deadletters: keyed by its own id. No defaultTtl: TTL is off, so a dead letter never expires silently; it
-// stays until someone replays or deletes it. The raw body is stored but not indexed.
+// deadletters: keyed by its own id. defaultTtl -1: TTL is on but nothing expires by default, so a dead letter
+// never expires silently (it stays until someone replays or deletes it), while the ingest function's
+// short-lived last-failure notes (per-document `ttl`, 30 days) do expire. The raw body is not indexed.
 resource deadletters 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
   parent: database
   name: 'deadletters'
@@ -94,6 +95,7 @@ resource deadletters 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/contain
     resource: {
       id: 'deadletters'
       partitionKey: { paths: ['/id'], kind: 'Hash' }
+      defaultTtl: -1
       indexingPolicy: {
         indexingMode: 'consistent'
         automatic: true

@@ -174,8 +174,9 @@ describe('infra (Bicep templates read as text)', () => {
     expect(messages).toMatch(/defaultTtl: messageRetentionDays \* 86400/);
     const deadletters = containers.get(names.deadlettersContainer)!;
     expect(pk(deadletters)).toBe(`{ paths: ['${names.deadlettersPartitionKeyPath}'], kind: 'Hash' }`);
-    // Dead letters never expire silently: no TTL on the container.
-    expect(deadletters).not.toMatch(/defaultTtl/);
+    // Dead letters never expire silently: TTL on with no default (-1), as lib/cosmos/cosmos-client.ts creates
+    // it, so that only documents with their own ttl (last-failure notes) expire.
+    expect(deadletters).toMatch(/defaultTtl: -1\b/);
     const agents = containers.get('agents')!;
     expect(pk(agents)).toBe(pk(messages));
   });
