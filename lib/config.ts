@@ -33,6 +33,14 @@ export interface CosmosSettings {
   readonly database: string;
 }
 
+/** Backoff of the delayed copies a transient failure hands back to the queue (DESIGN.md invariant 3). */
+export interface RetrySettings {
+  /** Delay of the first hand-back; each further one doubles it. */
+  readonly minDelaySeconds: number;
+  /** Cap of the doubling (a dependency's retry-after may ask for longer). */
+  readonly maxDelaySeconds: number;
+}
+
 export interface Config {
   readonly storage: StorageSettings;
   readonly cosmos: CosmosSettings;
@@ -47,6 +55,7 @@ export interface Config {
   /** Key required by HTTP endpoints that are not anonymous, on the local host (`x-functions-key`). */
   readonly apiKey: string | undefined;
   readonly appInsightsConnectionString: string | undefined;
+  readonly retry: RetrySettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -115,6 +124,20 @@ const readCosmos = (env: Env): CosmosSettings => {
   });
 };
 
+/** Longest delay a Storage queue message can be sent with (visibilityTimeout): 7 days. */
+export const maxQueueDelaySeconds = 7 * 24 * 3600;
+
+const readRetry = (env: Env): RetrySettings => {
+  const minDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MIN_SECONDS', 5, 1, maxQueueDelaySeconds);
+  const maxDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MAX_SECONDS', 300, 1, maxQueueDelaySeconds);
+  if (maxDelaySeconds < minDelaySeconds) {
+    throw new ConfigError(
+      `STATMGR_RETRY_MAX_SECONDS (${maxDelaySeconds}) must not be less than STATMGR_RETRY_MIN_SECONDS (${minDelaySeconds})`,
+    );
+  }
+  return Object.freeze({ minDelaySeconds, maxDelaySeconds });
+};
+
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>
   Object.freeze({
@@ -126,6 +149,7 @@ export const loadConfig = (env: Env): Config =>
     hostJsonPath: nonEmpty(env, 'STATMGR_HOST_JSON'),
     apiKey: nonEmpty(env, 'STATMGR_API_KEY'),
     appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    retry: readRetry(env),
   });
 
 let cached: Config | undefined;

@@ -43,5 +43,7 @@ export interface Envelope {
   machine?: string;
   seq?: number;
   traceparent?: string;
+  /** Set by statmgr on a delayed copy after a transient failure: how many times it was handed back. */
+  attempt?: number;
   messages: Record<string, unknown>[];
 }
