@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { QueueClient } from '@azure/storage-queue';
 import { azuriteConnectionString } from '../../lib/config';
 import { createCosmosClient, openContainers, type CosmosContainers } from '../../lib/cosmos/cosmos-client';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { readHostJson } from '../../lib/local/host-settings';
+import { hostJsonPath } from '../../lib/local/paths';
 import { sleep } from '../../lib/local/sleep';
 import { statusMessageId } from '../../lib/message/ids';
 import type { Envelope } from '../../lib/message/types';
@@ -53,13 +58,29 @@ export interface ChaosReport {
   readonly poisoned: number;
   readonly deadLettered: number;
   readonly leftInQueue: number;
-  /** Delayed copies the hosts reported handing back (transient failures and repeated deliveries). */
+  /** Delayed copies the hosts reported handing back after a transient failure. */
   readonly handBacks: number;
+  /** Delayed copies handed back before running because the message kept coming back (crashed workers). */
+  readonly crashHandBacks: number;
   /** From the end of the last stop until everything was stored and the queue was empty (ms). */
   readonly drainMs: number;
   readonly totalMs: number;
   readonly ok: boolean;
 }
+
+/**
+ * The project's host.json with a stricter retry rule: 3 deliveries, 1 s apart. Retrying failed messages in
+ * place (the host's own rule) would then walk messages into the poison queue within seconds of an outage, so
+ * the run proves that statmgr hands them back instead; and a message whose worker was killed once is already
+ * on its last but one delivery, which exercises the crash hand-back too.
+ */
+const writeChaosHostJson = (dir: string): string => {
+  const hostJson = readHostJson(hostJsonPath) as { extensions: { queues: Record<string, unknown> } };
+  const path = join(dir, 'host.json');
+  const queues = { ...hostJson.extensions.queues, maxDequeueCount: 3, visibilityTimeout: '00:00:01' };
+  writeFileSync(path, JSON.stringify({ ...hostJson, extensions: { ...hostJson.extensions, queues } }));
+  return path;
+};
 
 /** A small seeded PRNG (mulberry32), so that a failing run can be repeated with its seed. */
 export const seededRandom = (seed: number): (() => number) => {
@@ -71,6 +92,14 @@ export const seededRandom = (seed: number): (() => number) => {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+};
+
+const shuffle = <T>(items: T[], random: () => number): T[] => {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 };
 
 interface Outgoing {
@@ -122,11 +151,7 @@ const buildTraffic = (options: ChaosOptions, random: () => number): Outgoing[] =
       ids: undefined,
     });
   }
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
+  return shuffle(out, random);
 };
 
 const depth = async (queue: QueueClient): Promise<number> =>
@@ -148,6 +173,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   let host: HostProcess | undefined;
   let containers: CosmosContainers | undefined;
   const outputs: string[][] = [];
+  const tempDir = mkdtempSync(join(tmpdir(), 'statmgr-chaos-'));
   try {
     emulators = await startEmulators({ queue: 0, cosmos: 0 });
     cosmosProxy = await startFaultProxy(emulators.cosmosPort);
@@ -168,6 +194,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       STATMGR_DRAIN_SECONDS: '5',
       STATMGR_RETRY_MIN_SECONDS: '1',
       STATMGR_RETRY_MAX_SECONDS: '8',
+      STATMGR_HOST_JSON: writeChaosHostJson(tempDir),
     };
 
     const traffic = buildTraffic(options, random);
@@ -220,13 +247,18 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
 
     let sigkills = 0;
     let sigterms = 0;
+    // Half SIGKILL (a crash), half SIGTERM (a drain), in random order.
+    const kinds = shuffle(
+      Array.from({ length: options.stops }, (_, i) => (i % 2 === 0 ? 'SIGKILL' : 'SIGTERM')),
+      random,
+    );
     const stops = async (): Promise<void> => {
-      for (let i = 0; i < options.stops; i += 1) {
+      for (const kind of kinds) {
         host = await startHostProcess(hostEnv, hostSettings, { waitFor: 'started' });
         outputs.push(host.output);
         const [min, max] = options.uptimeMs;
         await sleep(min + random() * (max - min));
-        if (random() < 0.5) {
+        if (kind === 'SIGKILL') {
           sigkills += 1;
           await host.kill();
         } else {
@@ -245,10 +277,15 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     let stored = 0;
     let queued = Number.POSITIVE_INFINITY;
     let lastProgress = 0;
+    let emptySince: number | undefined;
     while (Date.now() - drainStarted < options.drainTimeoutMs) {
       stored = await countDocuments(containers.messages);
       queued = await depth(queues.main);
       if (stored >= messages && queued === 0) break;
+      // The queue count includes invisible (delayed, locked) messages: once it stays at zero, nothing more
+      // can arrive, and waiting longer would only hide a loss behind the timeout.
+      emptySince = queued === 0 ? (emptySince ?? Date.now()) : undefined;
+      if (emptySince !== undefined && Date.now() - emptySince > 15_000) break;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
         log(`draining: ${stored} of ${messages} stored, ${queued} queue messages left`);
@@ -281,7 +318,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const poisoned = await depth(queues.poison);
     const deadLettered = await countDocuments(containers.deadletters);
     const leftInQueue = await depth(queues.main);
-    const handBacks = outputs.flat().filter((line) => line.includes('handed back as a delayed copy')).length;
+    const lines = outputs.flat().filter((line) => line.includes('handed back as a delayed copy'));
+    const crashHandBacks = lines.filter((line) => line.includes('"why":"repeated-delivery"')).length;
     const report: ChaosReport = {
       seed: options.seed,
       messages,
@@ -298,7 +336,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       poisoned,
       deadLettered,
       leftInQueue,
-      handBacks,
+      handBacks: lines.length - crashHandBacks,
+      crashHandBacks,
       drainMs,
       totalMs: Date.now() - started,
       ok: false,
@@ -318,5 +357,6 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     await cosmosProxy?.close();
     await queueProxy?.close();
     await emulators?.stop();
+    rmSync(tempDir, { recursive: true, force: true });
   }
 };
