@@ -45,7 +45,15 @@ export const ingestOrRequeue = async (
 ): Promise<IngestResult> => {
   if (nearPoison(payload, delivery, deps.retry)) {
     const reason = `delivered ${delivery.dequeueCount} times without completing`;
-    const copy = await requeueDelayed(deps.queue, payload, delivery, deps.retry, undefined, deps.random);
+    // If the queue does not take the copy, storing the message right away is still the best next step.
+    const copy = await requeueDelayed(
+      deps.queue,
+      payload,
+      delivery,
+      deps.retry,
+      undefined,
+      deps.random,
+    ).catch(() => undefined);
     if (copy) return { kind: 'requeued', why: 'repeated-delivery', reason, copy };
   }
   try {
