@@ -128,4 +128,12 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
     expect(await storedWithMachine(envelope.machine!)).toEqual([]);
     expect((await receiveCopy()).payload).toEqual({ ...envelope, attempt: 3 });
   });
+
+  it('stores a message on its last but one delivery right away when the queue will not take a copy', async () => {
+    const envelope = anEnvelope(2, { machine: `WS-${randomUUID().slice(0, 6)}` });
+    await queueProxy.setMode('refuse');
+    const delivery = deliveryOf(randomUUID(), retry.maxDequeueCount - 1);
+    const result = await ingestOrRequeue(envelope, delivery, deps());
+    expect(result).toMatchObject({ kind: 'ingested', outcome: { stored: 2 } });
+  });
 });
