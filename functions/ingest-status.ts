@@ -1,17 +1,23 @@
 import type { InvocationContext } from '@azure/functions';
 import { recordLastFailure } from '../lib/deadletters/last-failure';
 import { describeError } from '../lib/errors';
-import { ingestQueueMessage } from '../lib/ingest/ingest-queue-message';
+import { ingestOrRequeue } from '../lib/ingest/ingest-or-requeue';
 import { names } from '../lib/names';
-import { getRuntime } from '../lib/runtime';
-import { traceIngest } from '../lib/telemetry/ingest-telemetry';
+import { ingestQueueMessage } from '../lib/ingest/ingest-queue-message';
+import { disposeRuntime, getRuntime } from '../lib/runtime';
+import { recordRequeued, traceIngest } from '../lib/telemetry/ingest-telemetry';
 import { queueDeliveryOf } from './shared/queue-delivery';
-import { registerQueueFunction, type QueueFunctionDefinition } from './shared/register';
+import {
+  registerQueueFunction,
+  registerTerminateHook,
+  type QueueFunctionDefinition,
+} from './shared/register';
 
 /**
  * Queue trigger on `status-messages`: validates the message, stores its status messages in Cosmos with
- * deterministic ids and dead-letters what is invalid. It returns only after the write is committed; on a
- * dependency error it throws, so the host makes the message visible again and retries it.
+ * deterministic ids and dead-letters what is invalid. It returns only after the write is committed, or, when
+ * a dependency is down, after a delayed copy of the message (same ids, backoff, TTL -1) is in the queue; if
+ * even that fails it throws, so the host makes the message visible again and retries it.
  */
 export const ingestStatus: QueueFunctionDefinition = {
   kind: 'queue',
@@ -26,16 +32,25 @@ export const ingestStatus: QueueFunctionDefinition = {
       dequeueCount: delivery.dequeueCount,
     };
     try {
-      const outcome = await traceIngest(
-        {
-          payload,
-          delivery,
-          invocationId: context.invocationId,
-          hostTraceparent: context.traceContext?.traceParent,
-        },
-        () => ingestQueueMessage(payload, delivery, getRuntime()),
-      );
-      context.log('ingested', JSON.stringify({ ...fields, ...outcome }));
+      const runtime = getRuntime();
+      const span = {
+        payload,
+        delivery,
+        invocationId: context.invocationId,
+        hostTraceparent: context.traceContext?.traceParent,
+      };
+      const result = await ingestOrRequeue(payload, delivery, {
+        ...runtime,
+        queue: runtime.queues.main,
+        ingest: (...args) => traceIngest(span, () => ingestQueueMessage(...args)),
+      });
+      if (result.kind === 'ingested')
+        context.log('ingested', JSON.stringify({ ...fields, ...result.outcome }));
+      else {
+        const { why, reason, copy } = result;
+        recordRequeued(1, { why });
+        context.warn('handed back as a delayed copy', JSON.stringify({ ...fields, why, reason, ...copy }));
+      }
     } catch (error) {
       // Best effort (at most 2 s): the poison archiver looks this up if the message ends up poisoned.
       await recordLastFailure(getRuntime().containers.deadletters, payload, {
@@ -53,3 +68,6 @@ export const ingestStatus: QueueFunctionDefinition = {
 };
 
 registerQueueFunction(ingestStatus);
+// Drain (Functions host drain mode, or SIGTERM on the local host): close the Cosmos and queue connections.
+// Correctness does not depend on it: nothing is deleted before it is committed or handed back.
+registerTerminateHook(() => disposeRuntime());

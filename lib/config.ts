@@ -33,6 +33,14 @@ export interface CosmosSettings {
   readonly database: string;
 }
 
+/** Backoff of the delayed copies a transient failure hands back to the queue (DESIGN.md invariant 3). */
+export interface RetrySettings {
+  /** Delay of the first hand-back; each further one doubles it. */
+  readonly minDelaySeconds: number;
+  /** Cap of the doubling (a dependency's retry-after may ask for longer). */
+  readonly maxDelaySeconds: number;
+}
+
 export interface Config {
   readonly storage: StorageSettings;
   readonly cosmos: CosmosSettings;
@@ -57,6 +65,7 @@ export interface Config {
   readonly telemetryExporter: TelemetryExporter;
   /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
   readonly otlpEndpoint: string | undefined;
+  readonly retry: RetrySettings;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
@@ -143,6 +152,20 @@ const otlpEndpointSetting = (env: Env): string | undefined => {
     : urlSetting('OTEL_EXPORTER_OTLP_ENDPOINT', raw, ['http:', 'https:']).href;
 };
 
+/** Longest delay a Storage queue message can be sent with (visibilityTimeout): 7 days. */
+export const maxQueueDelaySeconds = 7 * 24 * 3600;
+
+const readRetry = (env: Env): RetrySettings => {
+  const minDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MIN_SECONDS', 5, 1, maxQueueDelaySeconds);
+  const maxDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MAX_SECONDS', 300, 1, maxQueueDelaySeconds);
+  if (maxDelaySeconds < minDelaySeconds) {
+    throw new ConfigError(
+      `STATMGR_RETRY_MAX_SECONDS (${maxDelaySeconds}) must not be less than STATMGR_RETRY_MIN_SECONDS (${minDelaySeconds})`,
+    );
+  }
+  return Object.freeze({ minDelaySeconds, maxDelaySeconds });
+};
+
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>
   Object.freeze({
@@ -159,6 +182,7 @@ export const loadConfig = (env: Env): Config =>
     appInsightsAuthenticationString: nonEmpty(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
     telemetryExporter: telemetryExporterSetting(env),
     otlpEndpoint: otlpEndpointSetting(env),
+    retry: readRetry(env),
   });
 
 let cached: Config | undefined;

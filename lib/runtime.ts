@@ -1,6 +1,9 @@
 import { getConfig, type Config } from './config';
 import { createCosmosClient, openContainers, type CosmosContainers } from './cosmos/cosmos-client';
 import { createQueueServiceClient, openQueues, type StatusQueues } from './queue/queue-client';
+import { defaultCrashHandBackLimit, type RetryPolicy } from './ingest/requeue-delayed';
+import { queueHostSettings, readHostJson } from './local/host-settings';
+import { hostJsonPath } from './local/paths';
 
 /** The clients a function needs, created once per process from the configuration. */
 export interface Runtime {
@@ -8,6 +11,8 @@ export interface Runtime {
   readonly containers: CosmosContainers;
   readonly queues: StatusQueues;
   readonly now: () => Date;
+  /** How transient failures are waited out; maxDequeueCount comes from the same host.json the host reads. */
+  readonly retry: RetryPolicy;
 }
 
 let runtime: Runtime | undefined;
@@ -20,6 +25,11 @@ export const getRuntime = (): Runtime => {
       containers: openContainers(createCosmosClient(config.cosmos), config.cosmos.database),
       queues: openQueues(createQueueServiceClient(config.storage)),
       now: () => new Date(),
+      retry: {
+        ...config.retry,
+        maxDequeueCount: queueHostSettings(readHostJson(config.hostJsonPath ?? hostJsonPath)).maxDequeueCount,
+        crashHandBackLimit: defaultCrashHandBackLimit,
+      },
     };
   }
   return runtime;

@@ -46,5 +46,7 @@ export interface Envelope {
   /** Position of messages[0] in the original batch (replays of one dead-lettered item). */
   offset?: number;
   /** Each item is checked on its own; a non-object item fails only itself. */
+  /** Set by statmgr on a delayed copy after a transient failure: how many times it was handed back. */
+  attempt?: number;
   messages: Record<string, unknown>[];
 }

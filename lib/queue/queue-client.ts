@@ -4,12 +4,22 @@ import type { StorageSettings } from '../config';
 import { names } from '../names';
 import { classifyQueueError } from './queue-errors';
 
+/**
+ * Bounded retries: without a per-try timeout the Storage SDK waits forever on a connection that went silent
+ * (a black-holed network path), and a worker would hang instead of failing and retrying. Queue requests are
+ * small and answer in milliseconds, so 10 s per try is generous; 3 tries fail within about 40 s.
+ */
+const queueRetryOptions = {
+  retryOptions: { maxTries: 3, tryTimeoutInMs: 10_000, retryDelayInMs: 1_000, maxRetryDelayInMs: 5_000 },
+} as const;
+
 export const createQueueServiceClient = (settings: StorageSettings): QueueServiceClient =>
   settings.kind === 'connectionString'
-    ? QueueServiceClient.fromConnectionString(settings.connectionString)
+    ? QueueServiceClient.fromConnectionString(settings.connectionString, queueRetryOptions)
     : new QueueServiceClient(
         settings.queueServiceUri,
         new DefaultAzureCredential({ managedIdentityClientId: settings.clientId }),
+        queueRetryOptions,
       );
 
 export interface StatusQueues {

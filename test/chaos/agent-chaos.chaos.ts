@@ -16,7 +16,7 @@ import { waitUntil } from '../../lib/local/wait-until';
 import { startAgentProcess } from '../helpers/agent-process';
 import { useEmulators } from '../helpers/emulators';
 import { startHostProcess, type HostProcess } from '../helpers/host-process';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 
 const site = 'CHAOS';
 const machines = 50;
@@ -25,12 +25,12 @@ const count = 10_000;
 describe('agent chaos: queue cut off for 30 s and the agent SIGKILLed once', () => {
   const stack = useEmulators();
   let host: HostProcess;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let dir: string;
 
   beforeAll(async () => {
     host = await startHostProcess(stack().env);
-    proxy = await startTcpProxy(stack().emulators.queuePort);
+    proxy = await startFaultProxy(stack().emulators.queuePort);
     dir = mkdtempSync(join(tmpdir(), 'statmgr-chaos-'));
   });
   afterAll(async () => {

@@ -20,6 +20,14 @@ export interface HostProcess {
 
 export const hostScript = join(projectRoot, 'dist', 'lib', 'local', 'host-main.js');
 
+export interface HostProcessOptions {
+  /**
+   * `health` (default): wait until `GET /api/health` answers 200. `started`: wait only until the host says it
+   * is ready; for hosts started while a dependency is cut off (health answers 503 then).
+   */
+  readonly waitFor?: 'health' | 'started';
+}
+
 /**
  * Runs `dist/lib/local/host-main.js` as its own process against the given emulators, on a free port, and
  * waits until `GET /api/health` answers 200. `npm test` builds dist before jest runs.
@@ -27,6 +35,7 @@ export const hostScript = join(projectRoot, 'dist', 'lib', 'local', 'host-main.j
 export const startHostProcess = async (
   stackEnv: Readonly<Record<string, string>>,
   extraEnv: Readonly<Record<string, string>> = {},
+  options: HostProcessOptions = {},
 ): Promise<HostProcess> => {
   const port = await freePort();
   const apiKey = 'test-key-' + port;
@@ -70,6 +79,7 @@ export const startHostProcess = async (
     await waitUntil(
       async () => {
         if (child.exitCode !== null) throw new Error(`host exited early:\n${output.join('\n')}`);
+        if (options.waitFor === 'started') return output.some((line) => line.includes('host ready'));
         return (await fetch(`${baseUrl}/health`)).ok;
       },
       'host',

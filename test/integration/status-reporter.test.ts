@@ -14,7 +14,7 @@ import { startAgentProcess } from '../helpers/agent-process';
 import { useEmulators } from '../helpers/emulators';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
 import { startHostProcess, type HostProcess } from '../helpers/host-process';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 
 const storedOf = async (
   container: Container,
@@ -46,7 +46,7 @@ const countOf = async (container: Container, site: string): Promise<number> =>
 describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator, local host process)', () => {
   const stack = useEmulators();
   let host: HostProcess;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   const dirs: string[] = [];
   const newDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'statmgr-agent-'));
@@ -56,7 +56,7 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
 
   beforeAll(async () => {
     host = await startHostProcess(stack().env);
-    proxy = await startTcpProxy(stack().emulators.queuePort);
+    proxy = await startFaultProxy(stack().emulators.queuePort);
   });
   afterAll(async () => {
     await proxy?.close();

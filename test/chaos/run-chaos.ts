@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { QueueClient } from '@azure/storage-queue';
+import { azuriteConnectionString } from '../../lib/config';
+import { createCosmosClient, openContainers, type CosmosContainers } from '../../lib/cosmos/cosmos-client';
+import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { readHostJson } from '../../lib/local/host-settings';
+import { hostJsonPath } from '../../lib/local/paths';
+import { sleep } from '../../lib/local/sleep';
+import { statusMessageId } from '../../lib/message/ids';
+import type { Envelope } from '../../lib/message/types';
+import { names } from '../../lib/names';
+import {
+  createQueueServiceClient,
+  neverExpires,
+  openQueues,
+  type StatusQueues,
+} from '../../lib/queue/queue-client';
+import { countDocuments } from '../helpers/cosmos';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { startHostProcess, type HostProcess } from '../helpers/host-process';
+
+export interface ChaosOptions {
+  /** Status messages sent in envelopes (of random size, 20 to 100). */
+  readonly envelopeMessages: number;
+  /** Status messages sent one per queue message (bare; their ids come from the queue message id). */
+  readonly bareMessages: number;
+  /** How often the host process is stopped at a random moment, by SIGKILL or SIGTERM (chosen at random). */
+  readonly stops: number;
+  /** How long a host runs between stops, at random within this range (ms). */
+  readonly uptimeMs: readonly [number, number];
+  /** Cosmos cut off through the proxy: the first half black-holed, the second half refused (ms). */
+  readonly cosmosOutageMs: number;
+  /** The queue cut off (black-holed) through the proxy for the host, after the Cosmos outage (ms; 0: none). */
+  readonly queueOutageMs: number;
+  /** Give up waiting for the drain after this long (ms). */
+  readonly drainTimeoutMs: number;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly messages: number;
+  readonly envelopes: number;
+  readonly bare: number;
+  readonly sigkills: number;
+  readonly sigterms: number;
+  readonly cosmosOutageMs: number;
+  readonly queueOutageMs: number;
+  readonly stored: number;
+  readonly missing: number;
+  readonly duplicates: number;
+  /** Stored documents whose id is not the one derived from the message as it was sent. */
+  readonly wrongIds: number;
+  readonly poisoned: number;
+  readonly deadLettered: number;
+  readonly leftInQueue: number;
+  /** Delayed copies the hosts reported handing back after a transient failure. */
+  readonly handBacks: number;
+  /** Delayed copies handed back before running because the message kept coming back (crashed workers). */
+  readonly crashHandBacks: number;
+  /** From the end of the last stop until everything was stored and the queue was empty (ms). */
+  readonly drainMs: number;
+  readonly totalMs: number;
+  readonly ok: boolean;
+}
+
+/**
+ * The project's host.json with a stricter retry rule: 3 deliveries, 1 s apart. Retrying failed messages in
+ * place (the host's own rule) would then walk messages into the poison queue within seconds of an outage, so
+ * the run proves that statmgr hands them back instead; and a message whose worker was killed once is already
+ * on its last but one delivery, which exercises the crash hand-back too.
+ */
+const writeChaosHostJson = (dir: string): string => {
+  const hostJson = readHostJson(hostJsonPath) as { extensions: { queues: Record<string, unknown> } };
+  const path = join(dir, 'host.json');
+  const queues = { ...hostJson.extensions.queues, maxDequeueCount: 3, visibilityTimeout: '00:00:01' };
+  writeFileSync(path, JSON.stringify({ ...hostJson, extensions: { ...hostJson.extensions, queues } }));
+  return path;
+};
+
+/** A small seeded PRNG (mulberry32), so that a failing run can be repeated with its seed. */
+export const seededRandom = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const shuffle = <T>(items: T[], random: () => number): T[] => {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+};
+
+interface Outgoing {
+  readonly body: string;
+  /** Tags (one per status message) and, for envelopes, their expected ids; bare ids are known once sent. */
+  readonly tags: readonly string[];
+  readonly ids: readonly string[] | undefined;
+}
+
+const statusMessage = (tag: string, index: number, machine: string): Record<string, unknown> => ({
+  time: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, index)).toISOString(),
+  severity: index % 7 === 0 ? 'error' : 'info',
+  messageId: 10000 + (index % 500),
+  component: 'SMS_CHAOS',
+  site: 'CHS',
+  machine,
+  insertionStrings: [tag],
+});
+
+/** The traffic of the run, shuffled so that envelopes and bare messages arrive mixed. */
+const buildTraffic = (options: ChaosOptions, random: () => number): Outgoing[] => {
+  const out: Outgoing[] = [];
+  let index = 0;
+  const tag = (): string => `chaos-${options.seed}-${index}`;
+  let remaining = options.envelopeMessages;
+  while (remaining > 0) {
+    const size = Math.min(remaining, 20 + Math.floor(random() * 81));
+    const machine = `M-${String(out.length % 50).padStart(3, '0')}`;
+    const batchId = randomUUID();
+    const tags: string[] = [];
+    const messages: Record<string, unknown>[] = [];
+    for (let i = 0; i < size; i += 1, index += 1) {
+      tags.push(tag());
+      const { site: _s, machine: _m, ...rest } = statusMessage(tag(), index, machine);
+      messages.push(rest);
+    }
+    const envelope: Envelope = { schema: names.schemaVersion, batchId, site: 'CHS', machine, messages };
+    out.push({
+      body: JSON.stringify(envelope),
+      tags,
+      ids: tags.map((_, position) => statusMessageId(undefined, batchId, position)),
+    });
+    remaining -= size;
+  }
+  for (let i = 0; i < options.bareMessages; i += 1, index += 1) {
+    out.push({
+      body: JSON.stringify(statusMessage(tag(), index, `B-${i % 20}`)),
+      tags: [tag()],
+      ids: undefined,
+    });
+  }
+  return shuffle(out, random);
+};
+
+const depth = async (queue: QueueClient): Promise<number> =>
+  (await queue.getProperties()).approximateMessagesCount ?? 0;
+
+/**
+ * The chaos run: the emulators, the host behind two fault proxies (Cosmos and the queue), traffic enqueued
+ * while the host is stopped again and again by SIGKILL or SIGTERM at random moments and while Cosmos and then
+ * the queue are cut off; then one last host drains the queue and every status message is checked: stored
+ * exactly once with the id derived from what was sent, nothing in the poison queue or in deadletters.
+ */
+export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
+  const { log } = options;
+  const random = seededRandom(options.seed);
+  const started = Date.now();
+  let emulators: Emulators | undefined;
+  let cosmosProxy: FaultProxy | undefined;
+  let queueProxy: FaultProxy | undefined;
+  let host: HostProcess | undefined;
+  let containers: CosmosContainers | undefined;
+  const outputs: string[][] = [];
+  const tempDir = mkdtempSync(join(tmpdir(), 'statmgr-chaos-'));
+  try {
+    emulators = await startEmulators({ queue: 0, cosmos: 0 });
+    cosmosProxy = await startFaultProxy(emulators.cosmosPort);
+    queueProxy = await startFaultProxy(emulators.queuePort);
+    // The test itself talks to the emulators directly: it plays the agents, which the cuts do not concern.
+    const queues: StatusQueues = openQueues(createQueueServiceClient(emulators.config.storage));
+    containers = openContainers(
+      createCosmosClient(emulators.config.cosmos),
+      emulators.config.cosmos.database,
+    );
+    const hostEnv = {
+      ...emulators.env,
+      StatusStorage: azuriteConnectionString(queueProxy.port),
+      COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}`,
+    };
+    const hostSettings = {
+      STATMGR_QUEUE_LOCK_SECONDS: '5',
+      STATMGR_DRAIN_SECONDS: '5',
+      STATMGR_RETRY_MIN_SECONDS: '1',
+      STATMGR_RETRY_MAX_SECONDS: '8',
+      STATMGR_HOST_JSON: writeChaosHostJson(tempDir),
+    };
+
+    const traffic = buildTraffic(options, random);
+    const messages = traffic.reduce((sum, item) => sum + item.tags.length, 0);
+    const expectedIds = new Map<string, string>();
+    log(
+      `chaos seed=${options.seed}: ${messages} status messages in ${traffic.length} queue messages ` +
+        `(${options.bareMessages} bare), ${options.stops} stops, Cosmos outage ${options.cosmosOutageMs} ms, ` +
+        `queue outage ${options.queueOutageMs} ms`,
+    );
+
+    // Agents: enqueue the traffic over the first two thirds of the stops, 8 requests at a time.
+    const chaosMs = options.stops * ((options.uptimeMs[0] + options.uptimeMs[1]) / 2 + 1500);
+    const sendWindowMs = (chaosMs * 2) / 3;
+    let sent = 0;
+    const send = async (): Promise<void> => {
+      const worker = async (): Promise<void> => {
+        while (sent < traffic.length) {
+          const item = traffic[sent++]!;
+          const response = await queues.main.sendMessage(item.body, neverExpires);
+          item.tags.forEach((tag, position) =>
+            expectedIds.set(tag, item.ids?.[position] ?? statusMessageId(undefined, response.messageId, 0)),
+          );
+          await sleep((sendWindowMs / traffic.length) * 8);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+    };
+
+    // Outages: Cosmos from a third of the way in, then the queue.
+    const outages = async (): Promise<void> => {
+      await sleep(chaosMs / 3);
+      log(`cutting Cosmos off: black hole for ${options.cosmosOutageMs / 2} ms`);
+      await cosmosProxy!.setMode('blackhole');
+      await sleep(options.cosmosOutageMs / 2);
+      log(`Cosmos refusing connections for ${options.cosmosOutageMs / 2} ms`);
+      await cosmosProxy!.setMode('refuse');
+      await sleep(options.cosmosOutageMs / 2);
+      await cosmosProxy!.setMode('pass');
+      log('Cosmos back');
+      if (options.queueOutageMs > 0) {
+        await sleep(2000);
+        log(`cutting the queue off (black hole) for ${options.queueOutageMs} ms`);
+        await queueProxy!.setMode('blackhole');
+        await sleep(options.queueOutageMs);
+        await queueProxy!.setMode('pass');
+        log('queue back');
+      }
+    };
+
+    let sigkills = 0;
+    let sigterms = 0;
+    // Half SIGKILL (a crash), half SIGTERM (a drain), in random order.
+    const kinds = shuffle(
+      Array.from({ length: options.stops }, (_, i) => (i % 2 === 0 ? 'SIGKILL' : 'SIGTERM')),
+      random,
+    );
+    const stops = async (): Promise<void> => {
+      for (const kind of kinds) {
+        host = await startHostProcess(hostEnv, hostSettings, { waitFor: 'started' });
+        outputs.push(host.output);
+        const [min, max] = options.uptimeMs;
+        await sleep(min + random() * (max - min));
+        if (kind === 'SIGKILL') {
+          sigkills += 1;
+          await host.kill();
+        } else {
+          sigterms += 1;
+          await host.stop();
+        }
+        host = undefined;
+      }
+    };
+
+    await Promise.all([send(), outages(), stops()]);
+    log(`stops done (${sigkills} SIGKILL, ${sigterms} SIGTERM), ${sent} queue messages sent; draining`);
+    const drainStarted = Date.now();
+    host = await startHostProcess(hostEnv, hostSettings, { waitFor: 'started' });
+    outputs.push(host.output);
+    let stored = 0;
+    let queued = Number.POSITIVE_INFINITY;
+    let lastProgress = 0;
+    let emptySince: number | undefined;
+    while (Date.now() - drainStarted < options.drainTimeoutMs) {
+      stored = await countDocuments(containers.messages);
+      queued = await depth(queues.main);
+      if (stored >= messages && queued === 0) break;
+      // The queue count includes invisible (delayed, locked) messages: once it stays at zero, nothing more
+      // can arrive, and waiting longer would only hide a loss behind the timeout.
+      emptySince = queued === 0 ? (emptySince ?? Date.now()) : undefined;
+      if (emptySince !== undefined && Date.now() - emptySince > 15_000) break;
+      if (Date.now() - lastProgress > 10_000) {
+        lastProgress = Date.now();
+        log(`draining: ${stored} of ${messages} stored, ${queued} queue messages left`);
+      }
+      await sleep(500);
+    }
+    const drainMs = Date.now() - drainStarted;
+    await host.stop();
+    host = undefined;
+
+    // Verify every status message by its tag: stored once, with the id derived from what was sent.
+    const { resources } = await containers.messages.items
+      .query<{ id: string; insertionStrings: string[] }>('SELECT c.id, c.insertionStrings FROM c')
+      .fetchAll();
+    const seen = new Map<string, number>();
+    let wrongIds = 0;
+    for (const document of resources) {
+      const tag = document.insertionStrings[0] ?? '';
+      seen.set(tag, (seen.get(tag) ?? 0) + 1);
+      if (expectedIds.get(tag) !== document.id) wrongIds += 1;
+    }
+    let missing = 0;
+    let duplicates = 0;
+    for (const tag of expectedIds.keys()) {
+      const count = seen.get(tag) ?? 0;
+      if (count === 0) missing += 1;
+      else duplicates += count - 1;
+    }
+    duplicates += [...seen.keys()].filter((tag) => !expectedIds.has(tag)).length;
+    const poisoned = await depth(queues.poison);
+    const deadLettered = await countDocuments(containers.deadletters);
+    const leftInQueue = await depth(queues.main);
+    const lines = outputs.flat().filter((line) => line.includes('handed back as a delayed copy'));
+    const crashHandBacks = lines.filter((line) => line.includes('"why":"repeated-delivery"')).length;
+    const report: ChaosReport = {
+      seed: options.seed,
+      messages,
+      envelopes: traffic.length - options.bareMessages,
+      bare: options.bareMessages,
+      sigkills,
+      sigterms,
+      cosmosOutageMs: options.cosmosOutageMs,
+      queueOutageMs: options.queueOutageMs,
+      stored: resources.length,
+      missing: missing + (messages - expectedIds.size),
+      duplicates,
+      wrongIds,
+      poisoned,
+      deadLettered,
+      leftInQueue,
+      handBacks: lines.length - crashHandBacks,
+      crashHandBacks,
+      drainMs,
+      totalMs: Date.now() - started,
+      ok: false,
+    };
+    const ok =
+      report.stored === messages &&
+      report.missing === 0 &&
+      report.duplicates === 0 &&
+      report.wrongIds === 0 &&
+      poisoned === 0 &&
+      deadLettered === 0 &&
+      leftInQueue === 0;
+    return { ...report, ok };
+  } finally {
+    await host?.kill();
+    containers?.client.dispose();
+    await cosmosProxy?.close();
+    await queueProxy?.close();
+    await emulators?.stop();
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+};
