@@ -74,7 +74,7 @@ export const useInMemoryTelemetry = (): TelemetryRecorder => {
         histogram: (name) => {
           const points = all
             .filter((m) => m.descriptor.name === name && m.dataPointType === DataPointType.HISTOGRAM)
-            .flatMap((m) => m.dataPoints)
+            .flatMap((m) => m.dataPoints as { value: unknown }[])
             .map((point) => point.value as { count: number; sum?: number; min?: number; max?: number });
           return {
             count: points.reduce((n, p) => n + p.count, 0),
