@@ -107,7 +107,8 @@ describe('agent chaos: queue cut off for 30 s and the agent SIGKILLed once', () 
     note(
       `documents=${rows.length} distinct (machine,seq)=${distinct.size} machines contiguous to ${count / machines}=${contiguous}/${machines} gaps=${gaps} envelopes ingested with duplicates=${duplicatesAtIngest}`,
     );
-    console.log(timeline.join('\n'));
+    // Straight to stdout: the counts are the scenario's report, also when jest buffers console output.
+    process.stdout.write(`${timeline.join('\n')}\n`);
     expect(rows.length).toBe(count);
     expect(distinct.size).toBe(count);
     expect(contiguous).toBe(machines);
