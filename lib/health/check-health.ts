@@ -40,21 +40,21 @@ const queuePart = (client: Runtime['queues']['main']) => async () => {
   };
 };
 
-/** Checks every part the pipeline needs: the queue, the poison queue and both Cosmos containers. */
+const containerPart = (container: Runtime['containers']['messages']) => async () => {
+  await container.read();
+  return { detail: `container ${container.id} reachable` };
+};
+
+/** Checks every part the pipeline needs: the queue, the poison queue and the three Cosmos containers. */
 export const checkHealth = async (runtime: Runtime, timeoutMs = 5000): Promise<HealthReport> => {
   const { queues, containers } = runtime;
-  const [queue, poisonQueue, messages, deadletters] = await Promise.all([
+  const [queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents] = await Promise.all([
     check(queuePart(queues.main), timeoutMs),
     check(queuePart(queues.poison), timeoutMs),
-    check(async () => {
-      await containers.messages.read();
-      return { detail: `container ${containers.messages.id} reachable` };
-    }, timeoutMs),
-    check(async () => {
-      await containers.deadletters.read();
-      return { detail: `container ${containers.deadletters.id} reachable` };
-    }, timeoutMs),
+    check(containerPart(containers.messages), timeoutMs),
+    check(containerPart(containers.deadletters), timeoutMs),
+    check(containerPart(containers.agents), timeoutMs),
   ]);
-  const parts = { queue, poisonQueue, cosmosMessages: messages, cosmosDeadletters: deadletters };
+  const parts = { queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents };
   return { ok: Object.values(parts).every((part) => part.ok), parts };
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { describeError } from '../errors';
 import type { Logger } from '../log';
+import { isGone } from '../queue/queue-errors';
 import type { QueueHostSettings } from './host-settings';
 import { sleep } from './sleep';
 
@@ -192,8 +193,16 @@ export class QueueListener {
     popReceipt: string,
     fields: object,
   ): Promise<void> {
+    const { poisonQueue } = this.options;
+    const copy = () => poisonQueue.sendMessage(message.messageText, { messageTimeToLive: -1 });
     try {
-      await this.options.poisonQueue.sendMessage(message.messageText, { messageTimeToLive: -1 });
+      // Like the Functions host, create the poison queue the first time it is needed (e.g. the poison
+      // queue's own `-poison` queue, which nothing else creates).
+      await copy().catch(async (error: unknown) => {
+        if (!isGone(error)) throw error;
+        await poisonQueue.createIfNotExists();
+        return copy();
+      });
       await this.options.queue.deleteMessage(message.messageId, popReceipt);
       this.options.log.warn('moved to poison queue', {
         ...fields,

@@ -27,6 +27,7 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     const body = (await response.json()) as { parts: Record<string, { ok: boolean }> };
     expect(Object.values(body.parts).every((part) => part.ok)).toBe(true);
     expect(Object.keys(body.parts).sort()).toEqual([
+      'cosmosAgents',
       'cosmosDeadletters',
       'cosmosMessages',
       'poisonQueue',

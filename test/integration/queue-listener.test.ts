@@ -76,6 +76,20 @@ describe('QueueListener (real Azurite)', () => {
     expect(poisoned?.messageText).toBe('always fails');
   });
 
+  it('creates the poison queue when it does not exist yet, as the Functions host does', async () => {
+    await poison.delete();
+    await queue.sendMessage('fails, and nothing created its poison queue');
+    listen(async () => {
+      throw new Error('handler failure');
+    });
+    await waitUntil(
+      async () => (await poison.exists()) && (await depth(poison)) === 1,
+      'poison queue created and holding the message',
+      20_000,
+    );
+    expect(await depth(queue)).toBe(0);
+  });
+
   it('keeps a slow message locked by renewing it, so it runs once', async () => {
     let runs = 0;
     await queue.sendMessage('slow');
