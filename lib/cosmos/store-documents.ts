@@ -7,6 +7,8 @@ export interface StoreResult<T> {
   readonly created: number;
   /** Documents that were already stored (409): an earlier delivery committed them. */
   readonly duplicates: number;
+  /** The documents behind `duplicates`. */
+  readonly alreadyStored: readonly T[];
   /** Documents Cosmos refused as such (never retried); each with the reason. */
   readonly rejected: readonly { readonly document: T; readonly reason: string }[];
   readonly requestCharge: number;
@@ -48,7 +50,7 @@ const createAsBatch = async <T extends { id: string }>(
     results.every((result) => result.statusCode >= 200 && result.statusCode < 300);
   if (!committed) return undefined;
   const requestCharge = results.reduce((sum, result) => sum + (result.requestCharge ?? 0), 0);
-  return { created: documents.length, duplicates: 0, rejected: [], requestCharge };
+  return { created: documents.length, duplicates: 0, alreadyStored: [], rejected: [], requestCharge };
 };
 
 /**
@@ -65,7 +67,9 @@ export const storeDocuments = async <T extends { id: string }>(
   documents: readonly T[],
   partitionKeyOf: (document: T) => PartitionKey,
 ): Promise<StoreResult<T>> => {
-  if (documents.length === 0) return { created: 0, duplicates: 0, rejected: [], requestCharge: 0 };
+  if (documents.length === 0) {
+    return { created: 0, duplicates: 0, alreadyStored: [], rejected: [], requestCharge: 0 };
+  }
   const partitionKey = partitionKeyOf(documents[0]!);
   const key = partitionKeyText(partitionKey);
   if (
@@ -87,7 +91,7 @@ export const storeDocuments = async <T extends { id: string }>(
     throw classifyCosmosError(error, `storing ${documents.length} documents in ${container.id}`);
   }
   let created = 0;
-  let duplicates = 0;
+  const alreadyStored: T[] = [];
   let requestCharge = 0;
   let transient: TransientError | undefined;
   const rejected: { document: T; reason: string }[] = [];
@@ -96,7 +100,7 @@ export const storeDocuments = async <T extends { id: string }>(
     const status = result.response?.statusCode ?? cosmosStatusOf(result.error);
     requestCharge += result.response?.requestCharge ?? 0;
     if (status !== undefined && status >= 200 && status < 300) created += 1;
-    else if (status === 409) duplicates += 1;
+    else if (status === 409) alreadyStored.push(document);
     else {
       const error = classifyCosmosError(result.error ?? { statusCode: status }, `storing ${document.id}`);
       if (error instanceof PermanentError) rejected.push({ document, reason: error.message });
@@ -104,5 +108,5 @@ export const storeDocuments = async <T extends { id: string }>(
     }
   });
   if (transient) throw transient;
-  return { created, duplicates, rejected, requestCharge };
+  return { created, duplicates: alreadyStored.length, alreadyStored, rejected, requestCharge };
 };

@@ -82,18 +82,20 @@ export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => ({
 });
 
 /**
- * Stores dead letters idempotently; throws TransientError while Cosmos is unavailable. A letter Cosmos
- * refuses is never dropped quietly: that throws, so the message is retried and, in the end, poisoned.
+ * Stores dead letters idempotently and returns the ones this call wrote (not those an earlier delivery
+ * already stored); throws TransientError while Cosmos is unavailable. A letter Cosmos refuses is never
+ * dropped quietly: that throws, so the message is retried and, in the end, poisoned.
  */
 export const storeDeadLetters = async (
   container: Container,
   letters: readonly DeadLetter[],
-): Promise<number> => {
+): Promise<DeadLetter[]> => {
   const result = await storeDocuments(container, letters, (letter) => letter.id);
   if (result.rejected.length > 0) {
     throw new PermanentError(
       `Cosmos DB refused ${result.rejected.length} dead letter(s): ${result.rejected[0]!.reason}`,
     );
   }
-  return result.created + result.duplicates;
+  const earlier = new Set(result.alreadyStored.map((letter) => letter.id));
+  return letters.filter((letter) => !earlier.has(letter.id));
 };

@@ -24,6 +24,7 @@ export interface IngestOutcome {
   readonly batchId: string;
   readonly stored: number;
   readonly duplicates: number;
+  /** Dead letters this delivery wrote (a redelivery does not count the same ones again). */
   readonly deadLettered: number;
   readonly requestCharge: number;
   /** The source of each dead letter written (telemetry counts them by source). */
@@ -67,14 +68,14 @@ export const ingestQueueMessage = async (
       position: -1,
       batchId: undefined,
     });
-    await storeDeadLetters(deps.containers.deadletters, [letter]);
+    const written = await storeDeadLetters(deps.containers.deadletters, [letter]);
     return {
       batchId: delivery.queueMessageId,
       stored: 0,
       duplicates: 0,
-      deadLettered: 1,
+      deadLettered: written.length,
       requestCharge: 0,
-      deadLetterSources: [letter.source],
+      deadLetterSources: written.map((w) => w.source),
     };
   }
 
@@ -118,7 +119,7 @@ export const ingestQueueMessage = async (
       }),
     );
   }
-  if (letters.length > 0) await storeDeadLetters(deps.containers.deadletters, letters);
+  const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   const range = agentRangeOf(parsed);
   if (range) await recordAgentRange(deps.containers.agents, range, now);
@@ -126,8 +127,8 @@ export const ingestQueueMessage = async (
     batchId,
     stored: result.created,
     duplicates: result.duplicates,
-    deadLettered: letters.length,
+    deadLettered: written.length,
     requestCharge: result.requestCharge,
-    deadLetterSources: letters.map((letter) => letter.source),
+    deadLetterSources: written.map((letter) => letter.source),
   };
 };

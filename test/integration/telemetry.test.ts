@@ -127,6 +127,21 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     );
   });
 
+  it('does not count the dead letter of a redelivered envelope again', async () => {
+    const envelope = anEnvelope(1);
+    envelope.messages.push({ ...aStatusMessage({ severity: 'catastrophic' }) });
+    await deliver(envelope);
+    await telemetry.collect();
+    telemetry.spans();
+
+    await deliver(envelope, 2);
+    const metrics = await telemetry.collect();
+    expect(metrics.sum(metricNames.deadLettered)).toBe(0);
+    expect(metrics.sum(metricNames.duplicates)).toBe(1);
+    const [span] = ingestSpans(telemetry.spans());
+    expect(span!.attributes).toMatchObject({ 'statmgr.dead_lettered': 0, 'statmgr.duplicates': 1 });
+  });
+
   it('counts requeued and poison-archived messages that the other paths report', async () => {
     await telemetry.collect();
     recordRequeued(2);
