@@ -6,6 +6,7 @@ import { createCosmosClient, ensureCosmosResources } from '../cosmos/cosmos-clie
 import { createQueueServiceClient, ensureQueues, openQueues } from '../queue/queue-client';
 import { freePort } from './free-port';
 import { waitUntil } from './wait-until';
+import { stopChild } from './stop-child';
 
 export interface Emulators {
   readonly queuePort: number;
@@ -40,13 +41,6 @@ const listen = (server: Server, port: number): Promise<void> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
-  });
-
-const stopChild = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
   });
 
 /**

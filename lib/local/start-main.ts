@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getConfig } from '../config';
 import { describeError } from '../errors';
 import { waitUntil } from './wait-until';
+import { stopChild } from './stop-child';
 
 /**
  * `npm start`: the whole local stack in the foreground. Starts the emulators, then the host, each as its own
@@ -17,13 +18,6 @@ const node = (script: string, env: NodeJS.ProcessEnv): ChildProcess =>
     stdio: ['ignore', 'pipe', 'inherit'],
     // Own process group: a terminal's Ctrl-C reaches only this supervisor, which stops them in order.
     detached: true,
-  });
-
-const stopChild = (child: ChildProcess | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
   });
 
 const main = async (): Promise<void> => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../lib/local/free-port';
 import { projectRoot } from '../../lib/local/paths';
+import { stopChild } from '../../lib/local/stop-child';
 
 /** A child process the bench started; stopped by its pid with SIGTERM (the processes drain and exit). */
 export interface BenchProcess {
@@ -30,10 +31,6 @@ const statusMbOf = (pid: number, field: 'VmHWM' | 'VmRSS'): number => {
   return Math.round((Number(kb) / 1024) * 10) / 10;
 };
 
-/**
- * Runs a node script and resolves once a stdout line matches `ready` (with that line). Stdout is read and
- * dropped (the hosts log a line per queue message); stderr lines are kept as warnings.
- */
 /** utime + stime of a process from /proc/<pid>/stat (clock ticks of 10 ms on Linux). */
 export const cpuSecondsOf = (pid: number): number => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -41,6 +38,10 @@ export const cpuSecondsOf = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
+/**
+ * Runs a node script and resolves once a stdout line matches `ready` (with that line). Stdout is read and
+ * dropped (the hosts log a line per queue message); stderr lines are kept as warnings.
+ */
 const startNode = async (
   script: string,
   args: readonly string[],
@@ -71,13 +72,6 @@ const startNode = async (
   });
   return { child, readyLine, warnings };
 };
-
-const stopChild = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 
 const asBenchProcess = (child: ChildProcess, warnings: string[]): BenchProcess => ({
   pid: child.pid ?? -1,
