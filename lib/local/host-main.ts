@@ -4,7 +4,7 @@ import { describeError } from '../errors';
 import { consoleLogger } from '../log';
 import { disposeRuntime } from '../runtime';
 import { queueHostSettings, readHostJson } from './host-settings';
-import { LocalHost } from './local-host';
+import type * as LocalHostModule from './local-host';
 import { functionsDistDir, hostJsonPath } from './paths';
 
 const usage = `Usage: npm run host [-- --help]
@@ -35,6 +35,10 @@ const main = async (): Promise<void> => {
   const log = consoleLogger({ component: 'host' });
   const config = getConfig();
   const apiKey = config.apiKey ?? randomBytes(18).toString('base64url');
+  // Loaded only now: the function files read the configuration as they load, and a malformed setting must
+  // end in main's one-line error (above), not in a stack trace from a require.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LocalHost } = require('./local-host') as typeof LocalHostModule;
   const host = await LocalHost.start({
     functionsDir: functionsDistDir,
     queueSettings: queueHostSettings(readHostJson(config.hostJsonPath ?? hostJsonPath)),
