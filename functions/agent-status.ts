@@ -15,7 +15,7 @@ const gapAgeOf = (request: HttpRequest, fallback: number): number => {
  * `GET /api/agents/{site}/{machine}[?gapAgeSeconds=N]`: the sequence numbers stored for one agent, the highest
  * contiguous one, and the gaps older than the gap age (STATMGR_AGENT_GAP_AGE_SECONDS). 404 for an unknown agent.
  */
-export const agentStatus: HttpFunctionDefinition = {
+export const agentStatusFunction: HttpFunctionDefinition = {
   kind: 'http',
   name: 'agent-status',
   route: 'agents/{site}/{machine}',
@@ -40,4 +40,4 @@ export const agentStatus: HttpFunctionDefinition = {
   },
 };
 
-registerHttpFunction(agentStatus);
+registerHttpFunction(agentStatusFunction);

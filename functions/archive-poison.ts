@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { archivePoisonMessage } from '../lib/deadletters/archive-poison';
+import { archivePoisonMessage } from '../lib/dead-letters/archive-poison';
 import { names } from '../lib/names';
 import { getRuntime } from '../lib/runtime';
 import { recordPoisonArchived } from '../lib/telemetry/ingest-telemetry';
@@ -11,7 +11,7 @@ import { registerQueueFunction, type QueueFunctionDefinition } from './shared/re
  * last error the ingest function recorded for it, so that the poison queue drains. While Cosmos is down it
  * puts the message back with a delay instead of failing.
  */
-export const archivePoison: QueueFunctionDefinition = {
+export const archivePoisonFunction: QueueFunctionDefinition = {
   kind: 'queue',
   name: 'archive-poison',
   queueName: names.poisonQueue,
@@ -31,4 +31,4 @@ export const archivePoison: QueueFunctionDefinition = {
   },
 };
 
-registerQueueFunction(archivePoison);
+registerQueueFunction(archivePoisonFunction);

@@ -4,7 +4,7 @@ import { getRuntime } from '../lib/runtime';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
 
 /** `GET /api/health`: 200 when the queue, the poison queue and Cosmos are reachable, else 503; each part reported. */
-export const health: HttpFunctionDefinition = {
+export const healthFunction: HttpFunctionDefinition = {
   kind: 'http',
   name: 'health',
   route: 'health',
@@ -16,4 +16,4 @@ export const health: HttpFunctionDefinition = {
   },
 };
 
-registerHttpFunction(health);
+registerHttpFunction(healthFunction);

@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { recordLastFailure } from '../lib/deadletters/last-failure';
+import { recordLastFailure } from '../lib/dead-letters/last-failure';
 import { describeError } from '../lib/errors';
 import { ingestOrRequeue } from '../lib/ingest/ingest-or-requeue';
 import { names } from '../lib/names';
@@ -19,7 +19,7 @@ import {
  * a dependency is down, after a delayed copy of the message (same ids, backoff, TTL -1) is in the queue; if
  * even that fails it throws, so the host makes the message visible again and retries it.
  */
-export const ingestStatus: QueueFunctionDefinition = {
+export const ingestStatusFunction: QueueFunctionDefinition = {
   kind: 'queue',
   name: 'ingest-status',
   queueName: names.queue,
@@ -67,7 +67,7 @@ export const ingestStatus: QueueFunctionDefinition = {
   },
 };
 
-registerQueueFunction(ingestStatus);
+registerQueueFunction(ingestStatusFunction);
 // Drain (Functions host drain mode, or SIGTERM on the local host): close the Cosmos and queue connections.
 // Correctness does not depend on it: nothing is deleted before it is committed or handed back.
 registerTerminateHook(() => disposeRuntime());

@@ -10,7 +10,7 @@ import { registerTimerFunction, type TimerFunctionDefinition } from './shared/re
  * A failed sample throws, so the invocation counts as a failure and the gauges go missing (which the
  * oldest-message alert treats as too old).
  */
-export const queueMonitor: TimerFunctionDefinition = {
+export const queueMonitorFunction: TimerFunctionDefinition = {
   kind: 'timer',
   name: 'queue-monitor',
   schedule: '0 */1 * * * *',
@@ -21,4 +21,4 @@ export const queueMonitor: TimerFunctionDefinition = {
   },
 };
 
-registerTimerFunction(queueMonitor);
+registerTimerFunction(queueMonitorFunction);

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors';
 import { names } from './names';
+import { maxQueueDelaySeconds, settingSpec, type SettingName } from './settings';
 
 /** The well-known Azurite development account (public, documented by Microsoft; never a secret). */
 export const azuriteAccount = {
@@ -71,24 +72,19 @@ export interface Config {
 export const telemetryExporters = ['off', 'console'] as const;
 export type TelemetryExporter = (typeof telemetryExporters)[number];
 
-const telemetryExporterSetting = (env: Env): TelemetryExporter => {
-  const raw = nonEmpty(env, 'STATMGR_TELEMETRY') ?? 'off';
-  const found = telemetryExporters.find((value) => value === raw);
-  if (!found)
-    throw new ConfigError(`STATMGR_TELEMETRY must be one of ${telemetryExporters.join(', ')}, got "${raw}"`);
-  return found;
-};
-
 type Env = Readonly<Record<string, string | undefined>>;
 
-const nonEmpty = (env: Env, name: string): string | undefined => {
+/** The raw value of a setting of the table (lib/settings.ts), trimmed; undefined when absent or blank. */
+const text = (env: Env, name: SettingName): string | undefined => {
   const value = env[name]?.trim();
   return value ? value : undefined;
 };
 
-const integerSetting = (env: Env, name: string, fallback: number, min: number, max: number): number => {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return fallback;
+const integer = (env: Env, name: SettingName): number => {
+  const spec = settingSpec(name);
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = spec;
+  const raw = text(env, name);
+  if (raw === undefined) return Number(spec.default);
   if (!/^\d+$/.test(raw))
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const value = Number(raw);
@@ -98,32 +94,45 @@ const integerSetting = (env: Env, name: string, fallback: number, min: number, m
   return value;
 };
 
-const urlSetting = (name: string, raw: string, protocols: readonly string[]): URL => {
-  let url: URL;
+const url = (env: Env, name: SettingName): URL | undefined => {
+  const spec = settingSpec(name);
+  const raw = text(env, name) ?? (spec.default === undefined ? undefined : String(spec.default));
+  if (raw === undefined) return undefined;
+  let parsed: URL;
   try {
-    url = new URL(raw);
+    parsed = new URL(raw);
   } catch (cause) {
     throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`, { cause });
   }
-  if (!protocols.includes(url.protocol)) {
+  const protocols = spec.protocols ?? ['https:'];
+  if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${raw}"`);
   }
-  return url;
+  return parsed;
+};
+
+const choice = <T extends string>(env: Env, name: SettingName, choices: readonly T[]): T => {
+  const raw = text(env, name) ?? String(settingSpec(name).default);
+  const found = choices.find((value) => value === raw);
+  if (!found) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return found;
 };
 
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 
 const readStorage = (env: Env): StorageSettings => {
-  const prefix = names.storageConnection;
-  const connectionString = nonEmpty(env, prefix);
-  const queueServiceUri = nonEmpty(env, `${prefix}__queueServiceUri`);
+  const connectionString = text(env, 'StatusStorage');
+  const queueServiceUri = url(env, 'StatusStorage__queueServiceUri');
   if (connectionString && queueServiceUri) {
-    throw new ConfigError(`set either ${prefix} or ${prefix}__queueServiceUri, not both`);
+    throw new ConfigError('set either StatusStorage or StatusStorage__queueServiceUri, not both');
   }
   if (queueServiceUri) {
-    urlSetting(`${prefix}__queueServiceUri`, queueServiceUri, ['https:', 'http:']);
-    return { kind: 'identity', queueServiceUri, clientId: nonEmpty(env, `${prefix}__clientId`) };
+    return {
+      kind: 'identity',
+      queueServiceUri: text(env, 'StatusStorage__queueServiceUri')!,
+      clientId: text(env, 'StatusStorage__clientId'),
+    };
   }
   return {
     kind: 'connectionString',
@@ -132,32 +141,23 @@ const readStorage = (env: Env): StorageSettings => {
 };
 
 const readCosmos = (env: Env): CosmosSettings => {
-  const endpoint = nonEmpty(env, 'COSMOS_ENDPOINT') ?? `https://127.0.0.1:${defaultPorts.cosmos}`;
-  const url = urlSetting('COSMOS_ENDPOINT', endpoint, ['https:', 'http:']);
-  const loopback = isLoopback(url.hostname);
-  const key = nonEmpty(env, 'COSMOS_KEY') ?? (loopback ? cosmosEmulatorKey : undefined);
+  const endpoint = text(env, 'COSMOS_ENDPOINT') ?? String(settingSpec('COSMOS_ENDPOINT').default);
+  const loopback = isLoopback(url(env, 'COSMOS_ENDPOINT')!.hostname);
+  const key = text(env, 'COSMOS_KEY') ?? (loopback ? cosmosEmulatorKey : undefined);
   return Object.freeze({
     endpoint,
     key,
-    clientId: nonEmpty(env, 'COSMOS_CLIENT_ID') ?? nonEmpty(env, 'AZURE_CLIENT_ID'),
+    clientId: text(env, 'COSMOS_CLIENT_ID') ?? text(env, 'AZURE_CLIENT_ID'),
     allowSelfSignedCertificate: loopback,
-    database: nonEmpty(env, 'COSMOS_DATABASE') ?? names.database,
+    database: text(env, 'COSMOS_DATABASE') ?? names.database,
   });
 };
 
-const otlpEndpointSetting = (env: Env): string | undefined => {
-  const raw = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  return raw === undefined
-    ? undefined
-    : urlSetting('OTEL_EXPORTER_OTLP_ENDPOINT', raw, ['http:', 'https:']).href;
-};
-
-/** Longest delay a Storage queue message can be sent with (visibilityTimeout): 7 days. */
-export const maxQueueDelaySeconds = 7 * 24 * 3600;
+export { maxQueueDelaySeconds };
 
 const readRetry = (env: Env): RetrySettings => {
-  const minDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MIN_SECONDS', 5, 1, maxQueueDelaySeconds);
-  const maxDelaySeconds = integerSetting(env, 'STATMGR_RETRY_MAX_SECONDS', 300, 1, maxQueueDelaySeconds);
+  const minDelaySeconds = integer(env, 'STATMGR_RETRY_MIN_SECONDS');
+  const maxDelaySeconds = integer(env, 'STATMGR_RETRY_MAX_SECONDS');
   if (maxDelaySeconds < minDelaySeconds) {
     throw new ConfigError(
       `STATMGR_RETRY_MAX_SECONDS (${maxDelaySeconds}) must not be less than STATMGR_RETRY_MIN_SECONDS (${minDelaySeconds})`,
@@ -171,17 +171,17 @@ export const loadConfig = (env: Env): Config =>
   Object.freeze({
     storage: Object.freeze(readStorage(env)),
     cosmos: readCosmos(env),
-    httpPort: integerSetting(env, 'STATMGR_HTTP_PORT', defaultPorts.http, 0, 65535),
-    queueLockSeconds: integerSetting(env, 'STATMGR_QUEUE_LOCK_SECONDS', 60, 2, 600),
-    drainSeconds: integerSetting(env, 'STATMGR_DRAIN_SECONDS', 30, 0, 3600),
-    hostJsonPath: nonEmpty(env, 'STATMGR_HOST_JSON'),
-    apiKey: nonEmpty(env, 'STATMGR_API_KEY'),
-    appInsightsConnectionString: nonEmpty(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
-    agentGapAgeSeconds: integerSetting(env, 'STATMGR_AGENT_GAP_AGE_SECONDS', 300, 0, 30 * 86400),
-    agentOutboxDir: nonEmpty(env, 'STATMGR_AGENT_OUTBOX'),
-    appInsightsAuthenticationString: nonEmpty(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
-    telemetryExporter: telemetryExporterSetting(env),
-    otlpEndpoint: otlpEndpointSetting(env),
+    httpPort: integer(env, 'STATMGR_HTTP_PORT'),
+    queueLockSeconds: integer(env, 'STATMGR_QUEUE_LOCK_SECONDS'),
+    drainSeconds: integer(env, 'STATMGR_DRAIN_SECONDS'),
+    hostJsonPath: text(env, 'STATMGR_HOST_JSON'),
+    apiKey: text(env, 'STATMGR_API_KEY'),
+    appInsightsConnectionString: text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    agentGapAgeSeconds: integer(env, 'STATMGR_AGENT_GAP_AGE_SECONDS'),
+    agentOutboxDir: text(env, 'STATMGR_AGENT_OUTBOX'),
+    appInsightsAuthenticationString: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
+    telemetryExporter: choice(env, 'STATMGR_TELEMETRY', telemetryExporters),
+    otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
   });
 

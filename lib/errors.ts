@@ -42,6 +42,15 @@ export class TransientError extends StatmgrError {
   }
 }
 
+/**
+ * An agent's outbox is full and its policy is `reject`: the caller still owns the message and may retry
+ * later. Raised by `StatusReporter.report`.
+ */
+export class OutboxFullError extends StatmgrError {}
+
+/** Another process holds the agent's outbox: two agents must never share one outbox directory. */
+export class OutboxLockedError extends PermanentError {}
+
 export const isTransient = (error: unknown): error is TransientError => error instanceof TransientError;
 
 export const describeError = (error: unknown): string =>

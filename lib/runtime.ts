@@ -3,7 +3,7 @@ import { createCosmosClient, openContainers, type CosmosContainers } from './cos
 import { createQueueServiceClient, openQueues, type StatusQueues } from './queue/queue-client';
 import { defaultCrashHandBackLimit, type RetryPolicy } from './ingest/requeue-delayed';
 import { queueHostSettings, readHostJson } from './local/host-settings';
-import { hostJsonPath } from './local/paths';
+import { hostJsonPath } from './util/paths';
 
 /** The clients a function needs, created once per process from the configuration. */
 export interface Runtime {

@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import { classifyCosmosError, cosmosStatusOf } from '../cosmos/cosmos-errors';
 import { TransientError } from '../errors';
-import { sleep } from '../local/sleep';
+import { sleep } from '../util/sleep';
 import { uuidV5 } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
 import { mergeTimedRange, type TimedRange } from './seq-ranges';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants, promises as fsp, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { coversRange, containsSeq, highestSeq, mergeRange, type SeqRange } from '../agent-status/seq-ranges';
-import { StatmgrError } from '../errors';
+import { OutboxLockedError, StatmgrError } from '../errors';
 import type { StatusMessage } from '../message/types';
 import { encodeRecord, scanSegment, type OutboxRecord } from './outbox-record';
 
@@ -51,8 +51,6 @@ interface Segment {
   unacked: number;
   closed: boolean;
 }
-
-export class OutboxLockedError extends StatmgrError {}
 
 export const agentKey = (site: string, machine: string): string => JSON.stringify([site, machine]);
 export const parseAgentKey = (key: string): [string, string] => JSON.parse(key) as [string, string];

@@ -2,18 +2,18 @@ import { EventEmitter } from 'node:events';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueueClient } from '@azure/storage-queue';
-import { describeError, PermanentError, StatmgrError, ValidationError } from '../errors';
-import { sleep } from '../local/sleep';
+import { describeError, OutboxFullError, PermanentError, StatmgrError, ValidationError } from '../errors';
+import { sleep } from '../util/sleep';
 import type { Logger } from '../log';
 import { uuidV5 } from '../message/ids';
 import type { Envelope } from '../message/types';
 import { checkStatusMessage } from '../message/validate';
 import { limits } from '../names';
-import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from '../util/backoff';
 import { buildEnvelopes, maxEnvelopeBytes } from './build-envelopes';
 import { agentKey, Outbox, type FsyncPolicy, type OutboxEntry, type RecoveryReport } from './outbox';
 import type { OutboxRecord } from './outbox-record';
-import { sendEnvelope } from './send-envelopes';
+import { sendEnvelope } from './send-envelope';
 
 /** What `report` does when the outbox holds `maxOutboxMessages` unsent messages. */
 export const whenFullPolicies = ['reject', 'block'] as const;
@@ -63,9 +63,6 @@ export interface ReporterStats {
   readonly recovery: RecoveryReport;
 }
 
-/** `report` found the outbox full and the policy is `reject`: the caller still owns the message. */
-export class OutboxFullError extends StatmgrError {}
-
 interface PendingAppend {
   readonly record: OutboxRecord;
   readonly resolve: () => void;
@@ -109,7 +106,16 @@ export class StatusReporter {
     this.events.setMaxListeners(0);
   }
 
-  /** Opens (and recovers) the outbox in `outboxDir` and starts sending what it holds. */
+  /**
+   * Opens (and recovers) the outbox in `outboxDir` and starts sending what it holds.
+   *
+   * @throws {OutboxLockedError} another process holds this outbox directory.
+   * @example
+   * const reporter = await StatusReporter.open({
+   *   outboxDir: '/var/lib/statmgr-agent',
+   *   queue: agentQueueClient(authForUrl('https://acct.queue.core.windows.net')),
+   * });
+   */
   static async open(options: StatusReporterOptions): Promise<StatusReporter> {
     const outbox = await Outbox.open(options.outboxDir, {
       ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
@@ -135,8 +141,18 @@ export class StatusReporter {
 
   /**
    * Validates the message and appends it to the outbox; resolves when it is on disk (fsync'd with the
-   * default policy). Throws ValidationError for an invalid message and OutboxFullError when the outbox is
-   * full and the policy is `reject`.
+   * default policy). From then on the message is the reporter's: it survives a crash of this process and
+   * is sent, and retried, until the queue accepts it.
+   *
+   * @returns the message's sequence number and id (the id it will be stored under).
+   * @throws {ValidationError} the message breaks the schema; `reasons` names each field.
+   * @throws {OutboxFullError} the outbox is full and `whenFull` is `reject`: the caller still owns it.
+   * @throws {StatmgrError} the reporter is closed.
+   * @example
+   * await reporter.report({
+   *   time: new Date().toISOString(), severity: 'error', messageId: 2302, component: 'SMS_DISTRIBUTION_MANAGER',
+   *   site: 'P01', machine: 'WS-0042', insertionStrings: ['P0100012'],
+   * });
    */
   async report(message: unknown): Promise<ReportReceipt> {
     const checked = checkStatusMessage(message);
@@ -347,7 +363,8 @@ export class StatusReporter {
   }
 
   /**
-   * Flushes (for at most `timeoutMs`, default: until done) and stops the sender. Whatever is still unsent
+   * Flushes (for at most `timeoutMs`, default: until done) and stops the sender. Never throws for an
+   * unreachable queue. Whatever is still unsent
    * stays in the outbox and goes out the next time a reporter opens it. Resolves true when nothing is left.
    */
   async close(timeoutMs = Infinity): Promise<boolean> {

@@ -6,7 +6,7 @@ import {
   storeDeadLetters,
   type DeadLetter,
   type DeadLetterSource,
-} from '../deadletters/dead-letter';
+} from '../dead-letters/dead-letter';
 import { ValidationError } from '../errors';
 import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';

@@ -8,6 +8,7 @@ import type { Envelope } from '../message/types';
 import { names } from '../names';
 import { neverExpires } from '../queue/queue-client';
 import { classifyQueueError } from '../queue/queue-errors';
+import { exponentialDelay, jitterAround } from '../util/backoff';
 import type { QueueDelivery } from './ingest-queue-message';
 
 /** How transient failures are waited out: delayed copies with exponential backoff. */
@@ -44,9 +45,8 @@ export const backoffSeconds = (
   retryAfterMs: number | undefined = undefined,
   random: () => number = Math.random,
 ): number => {
-  const exponent = Math.min(Math.max(attempt, 1) - 1, 30);
-  const base = Math.min(settings.maxDelaySeconds, settings.minDelaySeconds * 2 ** exponent);
-  const jittered = base * (0.8 + 0.4 * random());
+  const base = exponentialDelay(Math.max(attempt, 1) - 1, settings.minDelaySeconds, settings.maxDelaySeconds);
+  const jittered = jitterAround(base, random);
   const seconds = Math.ceil(Math.max(jittered, (retryAfterMs ?? 0) / 1000));
   return Math.min(Math.max(seconds, 1), maxQueueDelaySeconds);
 };

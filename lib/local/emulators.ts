@@ -5,7 +5,7 @@ import { azuriteConnectionString, type Config, loadConfig } from '../config';
 import { createCosmosClient, ensureCosmosResources } from '../cosmos/cosmos-client';
 import { createQueueServiceClient, ensureQueues, openQueues } from '../queue/queue-client';
 import { freePort } from './free-port';
-import { waitUntil } from './wait-until';
+import { waitUntil } from '../util/wait-until';
 import { stopChild } from './stop-child';
 
 export interface Emulators {

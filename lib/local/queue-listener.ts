@@ -4,7 +4,7 @@ import { describeError } from '../errors';
 import type { Logger } from '../log';
 import { isGone } from '../queue/queue-errors';
 import type { QueueHostSettings } from './host-settings';
-import { sleep } from './sleep';
+import { sleep } from '../util/sleep';
 
 export type TriggerMetadata = {
   id: string;

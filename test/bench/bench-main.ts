@@ -14,7 +14,7 @@ import {
 } from '../../lib/cosmos/cosmos-client';
 import { describeError } from '../../lib/errors';
 import { queueHostSettings, readHostJson } from '../../lib/local/host-settings';
-import { hostJsonPath, projectRoot } from '../../lib/local/paths';
+import { hostJsonPath, projectRoot } from '../../lib/util/paths';
 import { statusMessageId } from '../../lib/message/ids';
 import { toDocument } from '../../lib/message/to-document';
 import { checkStatusMessage } from '../../lib/message/validate';
@@ -274,7 +274,7 @@ const main = async (): Promise<void> => {
       const containers = await containersOf(database);
       return runLoad({
         host: {
-          script: distScript('lib', 'local', 'host-main.js'),
+          script: distScript('lib', 'cli', 'host.js'),
           env: { ...env, COSMOS_DATABASE: database },
           nodeArgs: [...hostNodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
         },

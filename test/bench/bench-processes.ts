@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../lib/local/free-port';
-import { projectRoot } from '../../lib/local/paths';
+import { projectRoot } from '../../lib/util/paths';
 import { stopChild } from '../../lib/local/stop-child';
 
 /** A child process the bench started; stopped by its pid with SIGTERM (the processes drain and exit). */
@@ -93,7 +93,7 @@ export interface BenchEmulators extends BenchProcess {
 /** `npm run emulators` on free ports, in its own process (Azurite in a child of it, Cosmos in it). */
 export const startBenchEmulators = async (): Promise<BenchEmulators> => {
   const { child, readyLine, warnings } = await startNode(
-    distScript('lib', 'local', 'emulators-main.js'),
+    distScript('lib', 'cli', 'emulators.js'),
     ['--queue-port', '0', '--cosmos-port', '0'],
     {},
     (line) => line.startsWith('{"ready":true'),

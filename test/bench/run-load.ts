@@ -1,6 +1,6 @@
 import { BulkOperationType, type Container } from '@azure/cosmos';
 import type { QueueClient } from '@azure/storage-queue';
-import { sleep } from '../../lib/local/sleep';
+import { sleep } from '../../lib/util/sleep';
 import { neverExpires } from '../../lib/queue/queue-client';
 import { startBenchHost, type HostOptions } from './bench-processes';
 

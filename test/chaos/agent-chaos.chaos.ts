@@ -1,5 +1,5 @@
 /**
- * The issue-5 "done when" scenario, outside `npm test` (about 1.5 minutes): `npm run agent-chaos`.
+ * The issue-5 "done when" scenario, outside `npm test` (about 1.5 minutes): `npm run chaos:agent`.
  * `npm run agent -- simulate --machines 50 --count 10000` (paced at 200/s) reports through a TCP proxy to
  * Azurite; the queue is cut off for 30 s in the middle, the agent is SIGKILLed once during the outage and
  * started again (`--resume`); at the end every one of the 10,000 messages must be stored exactly once and
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { readAgentStatus } from '../../lib/agent-status/agent-status';
 import { machineName } from '../../lib/agent/sample-traffic';
 import { azuriteConnectionString } from '../../lib/config';
-import { sleep } from '../../lib/local/sleep';
-import { waitUntil } from '../../lib/local/wait-until';
+import { sleep } from '../../lib/util/sleep';
+import { waitUntil } from '../../lib/util/wait-until';
 import { startAgentProcess } from '../helpers/agent-process';
 import { useEmulators } from '../helpers/emulators';
 import { startHostProcess, type HostProcess } from '../helpers/host-process';

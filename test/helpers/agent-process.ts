@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../lib/local/paths';
+import { projectRoot } from '../../lib/util/paths';
 
 export interface AgentProcess {
   readonly pid: number;
@@ -9,9 +9,9 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export const agentScript = join(projectRoot, 'dist', 'lib', 'agent', 'cli.js');
+export const agentScript = join(projectRoot, 'dist', 'lib', 'cli', 'agent.js');
 
-/** Runs the agent CLI (`dist/lib/agent/cli.js`, built by `npm test`) as its own process. */
+/** Runs the agent CLI (`dist/lib/cli/agent.js`, built by `npm test`) as its own process. */
 export const startAgentProcess = (
   args: readonly string[],
   env: Readonly<Record<string, string>>,

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 
 export const countDocuments = async (container: Container): Promise<number> => {
   const { resources } = await container.items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../lib/local/free-port';
-import { projectRoot } from '../../lib/local/paths';
-import { waitUntil } from '../../lib/local/wait-until';
+import { projectRoot } from '../../lib/util/paths';
+import { waitUntil } from '../../lib/util/wait-until';
 
 export interface HostProcess {
   readonly pid: number;
@@ -18,7 +18,7 @@ export interface HostProcess {
   readonly exited: Promise<number | null>;
 }
 
-export const hostScript = join(projectRoot, 'dist', 'lib', 'local', 'host-main.js');
+export const hostScript = join(projectRoot, 'dist', 'lib', 'cli', 'host.js');
 
 export interface HostProcessOptions {
   /**
@@ -29,7 +29,7 @@ export interface HostProcessOptions {
 }
 
 /**
- * Runs `dist/lib/local/host-main.js` as its own process against the given emulators, on a free port, and
+ * Runs `dist/lib/cli/host.js` as its own process against the given emulators, on a free port, and
  * waits until `GET /api/health` answers 200. `npm test` builds dist before jest runs.
  */
 export const startHostProcess = async (

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { names } from '../../lib/names';
+import { settingSpecs, type SettingScope, type SettingSpec } from '../../lib/settings';
 import { metricNames } from '../../lib/telemetry/metric-names';
 import {
   bicepFiles,
@@ -40,22 +41,11 @@ const appSettingsBlock = (): string =>
   );
 const appSettings = (): readonly string[] => objectKeys(appSettingsBlock());
 
-/** Every setting name lib/config.ts reads, with `${prefix}` expanded to the storage connection name. */
-const settingsTheCodeReads = (): readonly string[] => {
-  const config = source('lib/config.ts').replaceAll('${prefix}', names.storageConnection);
-  const read = [...config.matchAll(/(?:nonEmpty|integerSetting)\(env, [`']([^`']+)[`']/g)].map((m) => m[1]!);
-  return [...new Set(read.map((name) => (name === 'prefix' ? names.storageConnection : name)))];
-};
-
-/** Settings the code reads that Azure must NOT get, each for a reason. */
-const localOnly: Readonly<Record<string, string>> = {
-  [names.storageConnection]: 'a connection string (with an account key); Azure uses __queueServiceUri',
-  COSMOS_KEY: 'an account key; the Cosmos account has local auth disabled',
-  COSMOS_CLIENT_ID: 'an alternative to AZURE_CLIENT_ID, which the template sets',
-  STATMGR_TELEMETRY: 'the local exporter; Azure exports to Application Insights',
-  OTEL_EXPORTER_OTLP_ENDPOINT: 'a local collector; Azure exports to Application Insights',
-};
-const isLocalHostSetting = (name: string): boolean => name.startsWith('STATMGR_');
+/** The settings table (lib/settings.ts) says which settings Azure must get and which it must not. */
+const settingsOfScope = (...scopes: readonly SettingScope[]): readonly string[] =>
+  (settingSpecs as readonly SettingSpec[])
+    .filter((spec) => scopes.includes(spec.scope))
+    .map((spec) => spec.name);
 
 describe('infra (Bicep templates read as text)', () => {
   it('has the azd entry points: azure.yaml, main.bicep and its parameters file', () => {
@@ -110,10 +100,11 @@ describe('infra (Bicep templates read as text)', () => {
 
   it('sets every app setting the code reads for Azure, and none of the local-only ones', () => {
     const settings = appSettings();
-    const needed = settingsTheCodeReads().filter((name) => !isLocalHostSetting(name) && !(name in localOnly));
+    const needed = settingsOfScope('azure');
     expect(needed.length).toBeGreaterThan(4);
     expect(needed.filter((name) => !settings.includes(name))).toEqual([]);
-    expect(settings.filter((name) => name in localOnly)).toEqual([]);
+    const forbidden = settingsOfScope('local', 'cli');
+    expect(settings.filter((name) => forbidden.includes(name))).toEqual([]);
     // Flex Consumption takes the runtime from functionAppConfig and rejects these settings.
     expect(settings).not.toContain('FUNCTIONS_WORKER_RUNTIME');
     expect(settings).not.toContain('FUNCTIONS_EXTENSION_VERSION');

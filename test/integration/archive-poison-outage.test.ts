@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { archivePoisonMessage } from '../../lib/deadletters/archive-poison';
-import { recordLastFailure } from '../../lib/deadletters/last-failure';
+import { archivePoisonMessage } from '../../lib/dead-letters/archive-poison';
+import { recordLastFailure } from '../../lib/dead-letters/last-failure';
 import { createCosmosClient, openContainers } from '../../lib/cosmos/cosmos-client';
 import { freePort } from '../../lib/local/free-port';
 import { useEmulators } from '../helpers/emulators';

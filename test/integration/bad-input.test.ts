@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { DeadLetter } from '../../lib/deadletters/dead-letter';
-import { bodyHashOf, failureNoteId, recordLastFailure } from '../../lib/deadletters/last-failure';
+import type { DeadLetter } from '../../lib/dead-letters/dead-letter';
+import { bodyHashOf, failureNoteId, recordLastFailure } from '../../lib/dead-letters/last-failure';
 import { triggerPayload } from '../../lib/local/queue-listener';
 import { rawBodyText } from '../../lib/message/decode-body';
-import { projectRoot } from '../../lib/local/paths';
-import { waitUntil } from '../../lib/local/wait-until';
+import { projectRoot } from '../../lib/util/paths';
+import { waitUntil } from '../../lib/util/wait-until';
 import { statusMessageId } from '../../lib/message/ids';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { readAll } from '../helpers/cosmos';
@@ -322,14 +322,10 @@ describe('bad input (the corpus through the local host process, real Azurite and
   it('has a replay CLI that lists and replays, and explains bad flags', async () => {
     const cli = (...args: string[]): Promise<{ code: number | null; out: string }> =>
       new Promise((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [join(projectRoot, 'dist/lib/deadletters/replay-cli.js'), ...args],
-          {
-            env: { PATH: process.env.PATH, ...stack().env },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
+        const child = spawn(process.execPath, [join(projectRoot, 'dist/lib/cli/replay.js'), ...args], {
+          env: { PATH: process.env.PATH, ...stack().env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

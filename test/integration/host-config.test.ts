@@ -16,12 +16,12 @@ const runHost = (
     child.once('exit', (code) => resolve({ code, out }));
   });
 
-describe('host-main (process)', () => {
-  it('exits 1 with one line naming a malformed setting, not a stack trace', async () => {
+describe('cli/host (process)', () => {
+  it('exits 2 with one line naming a malformed setting, not a stack trace', async () => {
     const { code, out } = await runHost({ STATMGR_QUEUE_LOCK_SECONDS: '1' });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(out).toContain(
-      'statmgr host: ConfigError: STATMGR_QUEUE_LOCK_SECONDS must be a whole number from 2 to 600, got 1',
+      'statmgr host: STATMGR_QUEUE_LOCK_SECONDS must be a whole number from 2 to 600, got 1',
     );
     expect(out).not.toMatch(/^\s+at /m);
   });

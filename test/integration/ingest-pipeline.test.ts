@@ -5,7 +5,7 @@ import { useEmulators } from '../helpers/emulators';
 import { countDocuments, readAll, waitForCount } from '../helpers/cosmos';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
 import { startHostProcess, type HostProcess } from '../helpers/host-process';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 
 describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () => {
   const stack = useEmulators();

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
-import { projectRoot } from '../../lib/local/paths';
+import { projectRoot } from '../../lib/util/paths';
 import { ingestSpanName, metricNames } from '../../lib/telemetry/metric-names';
 
 describe('startTelemetry with OTEL_EXPORTER_OTLP_ENDPOINT (a local OTLP/HTTP receiver on a free port)', () => {

@@ -9,7 +9,7 @@ import {
   type IngestResult,
 } from '../../lib/ingest/ingest-or-requeue';
 import type { QueueDelivery } from '../../lib/ingest/ingest-queue-message';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 import { statusMessageId } from '../../lib/message/ids';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { createQueueServiceClient, openQueues } from '../../lib/queue/queue-client';

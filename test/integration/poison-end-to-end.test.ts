@@ -1,5 +1,5 @@
-import type { DeadLetter } from '../../lib/deadletters/dead-letter';
-import { waitUntil } from '../../lib/local/wait-until';
+import type { DeadLetter } from '../../lib/dead-letters/dead-letter';
+import { waitUntil } from '../../lib/util/wait-until';
 import { readAll } from '../helpers/cosmos';
 import { useEmulators } from '../helpers/emulators';
 import { anEnvelope } from '../helpers/factories';

@@ -3,7 +3,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import { createLogger } from '../../lib/log';
 import type { QueueHostSettings } from '../../lib/local/host-settings';
 import { QueueListener, type TriggerMetadata } from '../../lib/local/queue-listener';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 import { useEmulators } from '../helpers/emulators';
 
 const settings: QueueHostSettings = {

@@ -6,9 +6,10 @@ import { readAgentStatus, type AgentStatus } from '../../lib/agent-status/agent-
 import { AccountSASPermissions, QueueServiceClient } from '@azure/storage-queue';
 import { recordAgentRange } from '../../lib/agent-status/agent-summary';
 import { agentQueueClient, authForUrl } from '../../lib/agent/agent-queue';
-import { OutboxFullError, StatusReporter } from '../../lib/agent/status-reporter';
+import { StatusReporter } from '../../lib/agent/status-reporter';
+import { OutboxFullError } from '../../lib/errors';
 import { azuriteConnectionString } from '../../lib/config';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { startAgentProcess } from '../helpers/agent-process';
 import { useEmulators } from '../helpers/emulators';

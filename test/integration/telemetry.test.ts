@@ -25,7 +25,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     type FunctionFile = typeof import('../../functions/ingest-status');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const file = require('../../functions/ingest-status') as FunctionFile;
-    ingestStatus = file.ingestStatus;
+    ingestStatus = file.ingestStatusFunction;
   });
   afterAll(() => {
     disposeRuntime();

@@ -1,4 +1,4 @@
-import { backoffDelay } from '../../lib/agent/backoff';
+import { backoffDelay } from '../../lib/util/backoff';
 
 describe('backoffDelay', () => {
   const options = { initialMs: 100, maxMs: 5000 };

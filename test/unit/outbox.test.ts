@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Outbox, OutboxLockedError, agentKey } from '../../lib/agent/outbox';
+import { Outbox, agentKey } from '../../lib/agent/outbox';
+import { OutboxLockedError } from '../../lib/errors';
 import { encodeRecord, scanSegment, type OutboxRecord } from '../../lib/agent/outbox-record';
 import type { StatusMessage } from '../../lib/message/types';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { buildDeadLetter, type DeadLetter } from '../../lib/deadletters/dead-letter';
-import { buildListQuery, parseDeadLetterQuery } from '../../lib/deadletters/list-dead-letters';
-import { replayBody } from '../../lib/deadletters/replay-body';
-import { parseReplayRequest } from '../../lib/deadletters/replay-request';
+import { buildDeadLetter, type DeadLetter } from '../../lib/dead-letters/dead-letter';
+import { buildListQuery, parseDeadLetterQuery } from '../../lib/dead-letters/list-dead-letters';
+import { replayBody } from '../../lib/dead-letters/replay-body';
+import { parseReplayRequest } from '../../lib/dead-letters/replay-request';
 import { TooLargeError, ValidationError } from '../../lib/errors';
 import { statusMessageId } from '../../lib/message/ids';
 import { parseQueueMessage } from '../../lib/message/parse-queue-message';

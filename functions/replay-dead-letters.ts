@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { ValidationError } from '../lib/errors';
-import { parseReplayRequest, replayDeadLetters, type ReplayResult } from '../lib/deadletters/replay-request';
+import { parseReplayRequest, replayDeadLetters, type ReplayResult } from '../lib/dead-letters/replay-request';
 import { getRuntime } from '../lib/runtime';
 import { answer, jsonBodyOf, queryOf } from './shared/http-io';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
@@ -20,9 +20,9 @@ const singleStatus: Record<ReplayResult['result'], number> = {
  * `POST /api/deadletters/replay` with `{ "ids": [...] }` (replay as they are) or `{ "id": "...",
  * "corrected": <the fixed body or item> }`. Each letter is enqueued at most once and marked replayed.
  */
-export const replayDeadlettersFunction: HttpFunctionDefinition = {
+export const replayDeadLettersFunction: HttpFunctionDefinition = {
   kind: 'http',
-  name: 'replay-deadletters',
+  name: 'replay-dead-letters',
   route: 'deadletters/replay',
   methods: ['POST'],
   authLevel: 'function',
@@ -40,4 +40,4 @@ export const replayDeadlettersFunction: HttpFunctionDefinition = {
     }),
 };
 
-registerHttpFunction(replayDeadlettersFunction);
+registerHttpFunction(replayDeadLettersFunction);

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { getConfig } from '../config';
-import { describeError } from '../errors';
-import { waitUntil } from './wait-until';
-import { stopChild } from './stop-child';
+import { waitUntil } from '../util/wait-until';
+import { stopChild } from '../local/stop-child';
+import { parseCommand, runMain } from './command';
 
 /**
  * `npm start`: the whole local stack in the foreground. Starts the emulators, then the host, each as its own
@@ -20,14 +20,19 @@ const node = (script: string, env: NodeJS.ProcessEnv): ChildProcess =>
     detached: true,
   });
 
+const spec = {
+  name: 'npm start',
+  synopsis: '',
+  description:
+    'Runs Azurite, the Cosmos DB emulator and the local Functions host in the foreground, and prints where\n' +
+    'everything is. Ctrl-C drains in-flight work and stops everything (the host first, the emulators last).\n' +
+    'The halves alone: npm run emulators -- --help, npm run host -- --help.',
+  options: {},
+  settings: ['STATMGR_HTTP_PORT', 'STATMGR_API_KEY', 'STATMGR_TELEMETRY', 'STATMGR_QUEUE_LOCK_SECONDS'],
+} as const;
+
 const main = async (): Promise<void> => {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    console.log(
-      'Usage: npm start\n\nRuns Azurite, the Cosmos DB emulator and the local Functions host in the foreground.\n' +
-        'Ctrl-C drains in-flight work and stops everything. See npm run emulators -- --help and npm run host -- --help.',
-    );
-    return;
-  }
+  if (!parseCommand(spec, process.argv.slice(2))) return;
   const config = getConfig();
   const apiKey = config.apiKey ?? randomBytes(18).toString('base64url');
   const children: ChildProcess[] = [];
@@ -41,7 +46,7 @@ const main = async (): Promise<void> => {
   process.on('SIGTERM', () => void stopAll(0));
   process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
 
-  const emulators = node('emulators-main.js', process.env);
+  const emulators = node('emulators.js', process.env);
   children.push(emulators);
   const ready = await new Promise<{ queuePort: number; cosmosPort: number }>((resolve, reject) => {
     const lines = createInterface({ input: emulators.stdout! });
@@ -55,7 +60,7 @@ const main = async (): Promise<void> => {
   emulators.on('exit', (code) => !stopping && (console.error(`emulators exited (${code})`), void stopAll(1)));
 
   // The host prints a one-line metrics summary every 10 s unless STATMGR_TELEMETRY says otherwise.
-  const host = node('host-main.js', {
+  const host = node('host.js', {
     STATMGR_TELEMETRY: 'console',
     ...process.env,
     STATMGR_API_KEY: apiKey,
@@ -78,7 +83,4 @@ Ctrl-C drains in-flight work and stops everything.
 `);
 };
 
-main().catch((error: unknown) => {
-  console.error(`statmgr start: ${describeError(error)}`);
-  process.exit(1);
-});
+runMain('start', main);

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { listDeadLetters, parseDeadLetterQuery } from '../lib/deadletters/list-dead-letters';
+import { listDeadLetters, parseDeadLetterQuery } from '../lib/dead-letters/list-dead-letters';
 import { getRuntime } from '../lib/runtime';
 import { answer, queryOf } from './shared/http-io';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
@@ -8,9 +8,9 @@ import { registerHttpFunction, type HttpFunctionDefinition } from './shared/regi
  * `GET /api/deadletters?reason=&source=&state=&since=&until=&limit=&continuation=`: dead letters, newest
  * first, filtered by reason text, source, replay state and time; one page per call.
  */
-export const listDeadlettersFunction: HttpFunctionDefinition = {
+export const listDeadLettersFunction: HttpFunctionDefinition = {
   kind: 'http',
-  name: 'list-deadletters',
+  name: 'list-dead-letters',
   route: 'deadletters',
   methods: ['GET'],
   authLevel: 'function',
@@ -22,4 +22,4 @@ export const listDeadlettersFunction: HttpFunctionDefinition = {
     }),
 };
 
-registerHttpFunction(listDeadlettersFunction);
+registerHttpFunction(listDeadLettersFunction);

@@ -1,15 +1,15 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { ValidationError } from '../lib/errors';
-import { getDeadLetter } from '../lib/deadletters/list-dead-letters';
+import { getDeadLetter } from '../lib/dead-letters/list-dead-letters';
 import { isUuid } from '../lib/message/ids';
 import { getRuntime } from '../lib/runtime';
 import { answer, queryOf } from './shared/http-io';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
 
 /** `GET /api/deadletters/{id}`: one dead letter with its raw body. */
-export const getDeadletterFunction: HttpFunctionDefinition = {
+export const getDeadLetterFunction: HttpFunctionDefinition = {
   kind: 'http',
-  name: 'get-deadletter',
+  name: 'get-dead-letter',
   route: 'deadletters/{id}',
   methods: ['GET'],
   authLevel: 'function',
@@ -30,4 +30,4 @@ export const getDeadletterFunction: HttpFunctionDefinition = {
     }),
 };
 
-registerHttpFunction(getDeadletterFunction);
+registerHttpFunction(getDeadLetterFunction);
