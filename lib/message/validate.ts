@@ -168,12 +168,15 @@ const severityNames: Record<string, StatusMessage['severity']> = {
   Error: 'error',
 };
 
-/** Validates one status message (envelope defaults already merged in) and normalizes it. */
-export const checkStatusMessage = (value: unknown, prefix = ''): Checked<StatusMessage> => {
+/**
+ * Validates one status message (envelope defaults already merged in) and normalizes it: a copy, unless
+ * `owned` says the value is a fresh object of the caller's, which is then normalized in place.
+ */
+export const checkStatusMessage = (value: unknown, prefix = '', owned = false): Checked<StatusMessage> => {
   if (!statusMessageValidator(value)) {
     return { ok: false, reasons: reasonsOf(statusMessageValidator.errors, prefix, value) };
   }
-  const message = { ...(value as StatusMessage) };
+  const message = owned ? (value as StatusMessage) : { ...(value as StatusMessage) };
   message.severity = severityNames[message.severity] ?? message.severity;
   message.messageType ??= 'detail';
   return { ok: true, value: message };

@@ -23,7 +23,7 @@ import { names } from '../../lib/names';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { createQueueServiceClient } from '../../lib/queue/queue-client';
 import { benchNames } from './bench-names';
-import { distScript, startBenchEmulators, type BenchEmulators } from './bench-processes';
+import { distScript, measureHandlerCpu, startBenchEmulators, type BenchEmulators } from './bench-processes';
 import { measureCosmosCeiling, measureQueueCeiling } from './ceiling';
 import { formatProfile, summarizeProfile } from './profile-summary';
 import { runLoad, type LoadMessage, type LoadResult } from './run-load';
@@ -35,13 +35,16 @@ Starts private emulators on free ports and measures, in one run:
      (one transactional batch of an envelope's documents per request, batchSize requests in flight);
   2. the naive baseline: one status message per queue message, one create per document, host defaults;
   3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
-     --messages status messages, checking that every one is stored exactly once.
+     --messages status messages, checking that every one is stored exactly once;
+  4. the handler alone (the worker's share in Azure): the real ingest handler called in a process of its own
+     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message.
 The last line of output is one JSON object with the results.
 
 Options:
   --messages N           status messages of the pipeline run (default 100000)
   --rss-messages N       a smaller pipeline run first, to compare peak RSS (default 10000; 0 skips it)
   --baseline-messages N  status messages of the naive run (default 2000)
+  --handler-messages N   status messages of the handler-alone run (default 20000)
   --machines M           spread over M machines (default 50)
   --concurrency C        parallel enqueue requests of the agent (default 16)
   --receivers R          parallel fetch loops of the raw queue ceiling (default 4)
@@ -168,6 +171,7 @@ const main = async (): Promise<void> => {
       messages: { type: 'string' },
       'rss-messages': { type: 'string' },
       'baseline-messages': { type: 'string' },
+      'handler-messages': { type: 'string' },
       machines: { type: 'string' },
       concurrency: { type: 'string' },
       receivers: { type: 'string' },
@@ -183,6 +187,7 @@ const main = async (): Promise<void> => {
   const messages = intFlag(values.messages, '--messages', 100_000);
   const rssMessages = intFlag(values['rss-messages'], '--rss-messages', 10_000, 0);
   const baselineMessages = intFlag(values['baseline-messages'], '--baseline-messages', 2000);
+  const handlerMessages = intFlag(values['handler-messages'], '--handler-messages', 20_000);
   const machines = intFlag(values.machines, '--machines', 50);
   const concurrency = intFlag(values.concurrency, '--concurrency', 16);
   const receivers = intFlag(values.receivers, '--receivers', 4);
@@ -309,6 +314,17 @@ const main = async (): Promise<void> => {
     if (profile) log(`${formatProfile(summarizeProfile(profile))}\n  (${profile})`);
   }
 
+  // 4. the worker's share alone: the real handler against Cosmos, no queue work
+  const handler = await withStack(async ({ env, containersOf }) => {
+    const database = benchNames.handlerDatabase;
+    await containersOf(database);
+    return measureHandlerCpu({ ...env, COSMOS_DATABASE: database }, handlerMessages, machines);
+  });
+  const hostCpuUsPerMsg = Math.round((pipeline.cpuSeconds.host / pipeline.statusMessages) * 1e7) / 10;
+  log(
+    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s)`,
+  );
+
   const speedup = baseline ? Math.round((pipeline.msgsPerSec / baseline.msgsPerSec) * 10) / 10 : null;
   const fraction = ceiling ? Math.round((pipeline.msgsPerSec / ceiling.msgsPerSec) * 100) / 100 : null;
   const row = (name: string, result: LoadResult): string =>
@@ -337,6 +353,8 @@ const main = async (): Promise<void> => {
       ceiling: ceiling ?? { queueMsgsPerSec: null, cosmosDocsPerSec: null, msgsPerSec: null },
       speedupVsBaseline: speedup,
       fractionOfCeiling: fraction,
+      hostCpuUsPerMsg,
+      handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
     }),
   );
 };
