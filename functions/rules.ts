@@ -29,11 +29,15 @@ export const rules: HttpFunctionDefinition = {
         return {
           status: 428,
           jsonBody: {
-            error: 'If-Match is required: send the etag GET /api/rules answered ("none" before any rules exist)',
+            error:
+              'If-Match is required: send the etag GET /api/rules answered ("none" before any rules exist)',
           },
         };
       }
-      const list = parseRulesPut(await jsonBodyOf(request, maxRulesBodyBytes), notifyPolicyOf(runtime.config));
+      const list = parseRulesPut(
+        await jsonBodyOf(request, maxRulesBodyBytes),
+        notifyPolicyOf(runtime.config),
+      );
       const result = await replaceRules(container, list, ifMatch, runtime.now());
       if (result === 'stale') {
         const current = await readRules(container);

@@ -89,7 +89,10 @@ export const deferPoison = async (
 ): Promise<{ readonly result: 'deferred'; readonly error: string }> => {
   if (!isTransient(error)) throw error;
   try {
-    await poisonQueue.sendMessage(raw, { messageTimeToLive: -1, visibilityTimeout: archiveRetryDelaySeconds });
+    await poisonQueue.sendMessage(raw, {
+      messageTimeToLive: -1,
+      visibilityTimeout: archiveRetryDelaySeconds,
+    });
   } catch (sendError) {
     throw classifyQueueError(sendError, 'putting a poison message back for a later archive');
   }

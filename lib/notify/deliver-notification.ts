@@ -31,7 +31,8 @@ export type DeliverOutcome =
 
 /** POSTs `{ rule, message }` signed; resolves with the status on 2xx, throws with what went wrong otherwise. */
 export const postNotification = async (notification: Notification, deps: DeliverDeps): Promise<number> => {
-  if (!deps.secret) throw new PermanentError('STATMGR_NOTIFY_SECRET is not set: notifications cannot be signed');
+  if (!deps.secret)
+    throw new PermanentError('STATMGR_NOTIFY_SECRET is not set: notifications cannot be signed');
   const problem = notifyUrlProblem(notification.url, deps.allowedHosts);
   if (problem) throw new PermanentError(`notify url ${notification.url}: ${problem}`);
   const body = notificationBody(notification);
@@ -71,14 +72,20 @@ export const deliverNotification = async (payload: unknown, deps: DeliverDeps): 
     const attempt = notification.attempt + 1;
     const message = describeError(error);
     if (attempt >= deps.maxAttempts) {
-      throw new PermanentError(`notification ${notification.key}: ${attempt} attempt(s) failed, the last: ${message}`, {
-        cause: error,
-      });
+      throw new PermanentError(
+        `notification ${notification.key}: ${attempt} attempt(s) failed, the last: ${message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const delaySeconds = backoffSeconds(attempt, deps.retry, undefined, deps.random);
     const copy: Notification = { ...notification, attempt, lastError: message };
     try {
-      await deps.queue.sendMessage(JSON.stringify(copy), { ...neverExpires, visibilityTimeout: delaySeconds });
+      await deps.queue.sendMessage(JSON.stringify(copy), {
+        ...neverExpires,
+        visibilityTimeout: delaySeconds,
+      });
     } catch (sendError) {
       throw classifyQueueError(sendError, `handing back notification ${notification.key}`);
     }

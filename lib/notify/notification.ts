@@ -45,12 +45,16 @@ export const parseNotification = (payload: unknown): Notification => {
   if (!isRecord(value)) throw new ValidationError(['body: must be a notification object']);
   if (value.kind !== 'statmgr-notification') reasons.push('kind: must be "statmgr-notification"');
   for (const field of ['rule', 'url', 'key'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') reasons.push(`${field}: must be a non-empty string`);
+    if (typeof value[field] !== 'string' || value[field] === '')
+      reasons.push(`${field}: must be a non-empty string`);
   }
   if (!isRecord(value.message) || typeof value.message.id !== 'string') {
     reasons.push('message: must be a status message with its id');
   }
-  if (value.attempt !== undefined && (typeof value.attempt !== 'number' || !Number.isInteger(value.attempt))) {
+  if (
+    value.attempt !== undefined &&
+    (typeof value.attempt !== 'number' || !Number.isInteger(value.attempt))
+  ) {
     reasons.push('attempt: must be a whole number');
   }
   if (reasons.length > 0) throw new ValidationError(reasons);
@@ -61,7 +65,9 @@ const queueText = (notification: Notification): string => {
   const text = JSON.stringify(notification);
   const size = Buffer.byteLength(text, 'utf8');
   if (size > limits.queueMessageBytes) {
-    throw new TooLargeError([`notification ${notification.key}: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`]);
+    throw new TooLargeError([
+      `notification ${notification.key}: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`,
+    ]);
   }
   return text;
 };
@@ -87,7 +93,8 @@ export const enqueueNotifications = async (
 
 /** The text a replay of a poisoned notification enqueues: the (corrected) notification, attempts reset. */
 export const replayNotificationText = (raw: string, corrected?: unknown): string => {
-  const value = corrected === undefined ? raw : typeof corrected === 'string' ? corrected : JSON.stringify(corrected);
+  const value =
+    corrected === undefined ? raw : typeof corrected === 'string' ? corrected : JSON.stringify(corrected);
   const { lastError: _, ...notification } = parseNotification(value);
   return queueText({ ...notification, attempt: 0 });
 };

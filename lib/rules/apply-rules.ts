@@ -59,7 +59,8 @@ export const enqueueRuleNotifications = async (
   const refused = new Set(rejected.map(({ document }) => document.id));
   const due = ruled.notifications.filter((n) => !refused.has(n.message.id));
   if (due.length === 0) return 0;
-  if (!queues) throw new Error('status filter rules asked for notifications but no notifications queue is given');
+  if (!queues)
+    throw new Error('status filter rules asked for notifications but no notifications queue is given');
   await enqueueNotifications(queues.notifications, due);
   return due.length;
 };

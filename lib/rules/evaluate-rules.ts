@@ -61,7 +61,8 @@ const predicateOf = (rule: StatusFilterRule): Predicate => {
     checks.push((m) => m.severity === severity);
   }
   if (match.messageId !== undefined) {
-    const [from, to] = typeof match.messageId === 'number' ? [match.messageId, match.messageId] : match.messageId;
+    const [from, to] =
+      typeof match.messageId === 'number' ? [match.messageId, match.messageId] : match.messageId;
     checks.push((m) => m.messageId >= from && m.messageId <= to);
   }
   if (match.messageType !== undefined) {

@@ -55,7 +55,10 @@ const withRuleNames = (reason: string, rules: unknown): string =>
   });
 
 /** The schema says "a number or a pair" with anyOf; word it for people instead of listing both branches. */
-const messageIdReasons = (errors: ErrorObject[], rules: unknown): { reasons: string[]; rest: ErrorObject[] } => {
+const messageIdReasons = (
+  errors: ErrorObject[],
+  rules: unknown,
+): { reasons: string[]; rest: ErrorObject[] } => {
   const paths = errors
     .filter((e) => e.keyword === 'anyOf' && e.instancePath.endsWith('/match/messageId'))
     .map((e) => e.instancePath);
@@ -78,7 +81,8 @@ const semanticReasons = (rules: readonly unknown[], policy: NotifyPolicy | undef
     const at = `rules[${index}]`;
     if (typeof rule.name === 'string') {
       const earlier = seen.get(rule.name);
-      if (earlier !== undefined) reasons.push(`${at}.name: is already the name of rules[${earlier}]; names must be unique`);
+      if (earlier !== undefined)
+        reasons.push(`${at}.name: is already the name of rules[${earlier}]; names must be unique`);
       else seen.set(rule.name, index);
     }
     const range = isObject(rule.match) ? rule.match.messageId : undefined;
@@ -93,7 +97,9 @@ const semanticReasons = (rules: readonly unknown[], policy: NotifyPolicy | undef
       const problem = notifyUrlProblem(notify.url, policy.allowedHosts);
       if (problem) reasons.push(`${at}.actions.notify.url: ${problem}`);
       if (!policy.secretConfigured) {
-        reasons.push(`${at}.actions.notify: needs the setting STATMGR_NOTIFY_SECRET (the signing secret) on the server`);
+        reasons.push(
+          `${at}.actions.notify: needs the setting STATMGR_NOTIFY_SECRET (the signing secret) on the server`,
+        );
       }
     }
   });
@@ -114,6 +120,7 @@ export const checkRuleFile = (value: unknown, policy?: NotifyPolicy): Checked<St
     ...(schemaOk ? [] : [...idReasons, ...reasonsOf(rest, '', value)]),
     ...(Array.isArray(rules) ? semanticReasons(rules, policy) : []),
   ];
-  if (reasons.length > 0) return { ok: false, reasons: [...new Set(reasons)].map((r) => withRuleNames(r, rules)) };
+  if (reasons.length > 0)
+    return { ok: false, reasons: [...new Set(reasons)].map((r) => withRuleNames(r, rules)) };
   return { ok: true, value: (value as { rules: StatusFilterRule[] }).rules };
 };
