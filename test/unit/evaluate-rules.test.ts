@@ -97,7 +97,7 @@ describe('evaluateRules', () => {
       attributes: { '400': 'P0100001' },
     } as const;
     expect(evaluate([rule], hit).actions.summarize).toBe(false);
-    for (const miss of [
+    const misses: Partial<RuleSubject>[] = [
       { site: 'P02' },
       { machine: 'WS-0043' },
       { component: 'SMS_HIERARCHY_MANAGER' },
@@ -105,7 +105,8 @@ describe('evaluateRules', () => {
       { messageType: 'detail' as const },
       { attributes: { '400': 'P0100002' } },
       { attributes: { '401': 'P0100001' } },
-    ]) {
+    ];
+    for (const miss of misses) {
       expect(evaluate([rule], { ...hit, ...miss }).actions.summarize).toBe(true);
     }
     const numeric: StatusFilterRule = {
