@@ -67,7 +67,7 @@ export interface Config {
   /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
   readonly otlpEndpoint: string | undefined;
   readonly retry: RetrySettings;
-  /** Status filter rules, their webhooks and the rules CLI (issue 15, docs/rules.md). */
+  /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
   readonly rules: RulesSettings;
 }
 
@@ -168,8 +168,7 @@ const readRetry = (env: Env): RetrySettings => {
   return Object.freeze({ minDelaySeconds, maxDelaySeconds });
 };
 
-// ---- Status filter rules (issue 15; docs/rules.md). Kept together to move into lib/settings.ts. ----
-
+/** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
 export interface RulesSettings {
   /** How long an instance uses its cached rules before reading them again (at most 30 s). */
   readonly refreshSeconds: number;
@@ -188,7 +187,7 @@ export interface RulesSettings {
 const hostPattern = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
 const readRules = (env: Env): RulesSettings => {
-  const hosts = (nonEmpty(env, 'STATMGR_NOTIFY_ALLOWED_HOSTS') ?? '')
+  const hosts = (text(env, 'STATMGR_NOTIFY_ALLOWED_HOSTS') ?? '')
     .split(',')
     .map((host) => host.trim().toLowerCase())
     .filter(Boolean);
@@ -198,20 +197,17 @@ const readRules = (env: Env): RulesSettings => {
       `STATMGR_NOTIFY_ALLOWED_HOSTS must be a comma-separated list of host names (or *.domain), got "${bad}"`,
     );
   }
-  const httpPort = integerSetting(env, 'STATMGR_HTTP_PORT', defaultPorts.http, 0, 65535);
-  const apiUrl = nonEmpty(env, 'STATMGR_API_URL') ?? `http://127.0.0.1:${httpPort}/api`;
-  urlSetting('STATMGR_API_URL', apiUrl, ['http:', 'https:']);
+  const apiUrl =
+    url(env, 'STATMGR_API_URL')?.href ?? `http://127.0.0.1:${integer(env, 'STATMGR_HTTP_PORT')}/api`;
   return Object.freeze({
-    refreshSeconds: integerSetting(env, 'STATMGR_RULES_REFRESH_SECONDS', 30, 0, 30),
-    notifySecret: nonEmpty(env, 'STATMGR_NOTIFY_SECRET'),
+    refreshSeconds: integer(env, 'STATMGR_RULES_REFRESH_SECONDS'),
+    notifySecret: text(env, 'STATMGR_NOTIFY_SECRET'),
     notifyAllowedHosts: Object.freeze(hosts),
-    notifyMaxAttempts: integerSetting(env, 'STATMGR_NOTIFY_MAX_ATTEMPTS', 12, 1, 100),
-    notifyTimeoutSeconds: integerSetting(env, 'STATMGR_NOTIFY_TIMEOUT_SECONDS', 10, 1, 120),
+    notifyMaxAttempts: integer(env, 'STATMGR_NOTIFY_MAX_ATTEMPTS'),
+    notifyTimeoutSeconds: integer(env, 'STATMGR_NOTIFY_TIMEOUT_SECONDS'),
     apiUrl: apiUrl.replace(/\/+$/, ''),
   });
 };
-
-// ---- end of the status filter rule settings ----
 
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>

@@ -1,7 +1,7 @@
 import type { QueueDelivery } from '../ingest/ingest-queue-message';
 import { rawBodyText } from '../message/decode-body';
-import { deferPoison, type ArchiveDeps, type ArchiveOutcome } from '../deadletters/archive-poison';
-import { buildDeadLetter, storeDeadLetters } from '../deadletters/dead-letter';
+import { deferPoison, type ArchiveDeps, type ArchiveOutcome } from '../dead-letters/archive-poison';
+import { buildDeadLetter, storeDeadLetters } from '../dead-letters/dead-letter';
 import { ValidationError } from '../errors';
 import { parseNotification } from './notification';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueClient } from '@azure/storage-queue';
-import { replayDeadLetter } from '../../lib/deadletters/replay-dead-letter';
+import { replayDeadLetter } from '../../lib/dead-letters/replay-dead-letter';
 import { ingestQueueMessage, type QueueDelivery } from '../../lib/ingest/ingest-queue-message';
 import { statusMessageId } from '../../lib/message/ids';
 import { archiveNotificationPoison } from '../../lib/notify/archive-notification';

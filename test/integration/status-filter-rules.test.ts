@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { statusMessageId } from '../../lib/message/ids';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { freePort } from '../../lib/local/free-port';
-import { waitUntil } from '../../lib/local/wait-until';
+import { waitUntil } from '../../lib/util/wait-until';
 import { notificationKey } from '../../lib/notify/notification';
 import type { StatusFilterRule } from '../../lib/rules/rule-types';
 import { readAll } from '../helpers/cosmos';
