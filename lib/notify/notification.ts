@@ -61,15 +61,36 @@ export const parseNotification = (payload: unknown): Notification => {
   return { ...(value as unknown as Notification), attempt: (value.attempt as number | undefined) ?? 0 };
 };
 
-const queueText = (notification: Notification): string => {
+/** What a notification keeps of a status message too large to fit in a queue message with it. */
+const identifyingFields = [
+  'id',
+  'time',
+  'severity',
+  'messageId',
+  'component',
+  'site',
+  'machine',
+  'messageType',
+  'batchId',
+  'position',
+  'seq',
+] as const;
+
+/**
+ * The queue message text of a notification. A status message near the 64 KiB limit does not fit with the
+ * notification around it: it then keeps only its identifying fields and `truncated: true` (the stored
+ * document has the rest), so that a large message can never stop its batch from completing.
+ */
+export const notificationQueueText = (notification: Notification): string => {
   const text = JSON.stringify(notification);
-  const size = Buffer.byteLength(text, 'utf8');
-  if (size > limits.queueMessageBytes) {
-    throw new TooLargeError([
-      `notification ${notification.key}: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`,
-    ]);
+  if (Buffer.byteLength(text, 'utf8') <= limits.queueMessageBytes) return text;
+  const source = notification.message as unknown as Record<string, unknown>;
+  const message = Object.fromEntries(identifyingFields.filter((k) => k in source).map((k) => [k, source[k]]));
+  const trimmed = JSON.stringify({ ...notification, message: { ...message, truncated: true } });
+  if (Buffer.byteLength(trimmed, 'utf8') > limits.queueMessageBytes) {
+    throw new TooLargeError([`notification ${notification.key}: does not fit in a queue message`]);
   }
-  return text;
+  return trimmed;
 };
 
 /**
@@ -81,7 +102,7 @@ export const enqueueNotifications = async (
   queue: QueueClient,
   notifications: readonly Notification[],
 ): Promise<void> => {
-  const texts = notifications.map(queueText);
+  const texts = notifications.map(notificationQueueText);
   try {
     for (let i = 0; i < texts.length; i += 16) {
       await Promise.all(texts.slice(i, i + 16).map((text) => queue.sendMessage(text, neverExpires)));
@@ -96,5 +117,5 @@ export const replayNotificationText = (raw: string, corrected?: unknown): string
   const value =
     corrected === undefined ? raw : typeof corrected === 'string' ? corrected : JSON.stringify(corrected);
   const { lastError: _, ...notification } = parseNotification(value);
-  return queueText({ ...notification, attempt: 0 });
+  return notificationQueueText({ ...notification, attempt: 0 });
 };

@@ -7,6 +7,7 @@ import { postNotification, type DeliverDeps } from '../../lib/notify/deliver-not
 import {
   notificationBody,
   notificationKey,
+  notificationQueueText,
   parseNotification,
   replayNotificationText,
   signatureOf,
@@ -69,6 +70,15 @@ describe('notifications', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('keeps only the identifying fields of a message too large for a queue message', () => {
+    const small = aNotification('http://127.0.0.1:1/');
+    expect(notificationQueueText(small)).toBe(JSON.stringify(small));
+    const huge = { ...small, message: { ...message, component: 'C', text: 'x'.repeat(70_000) } };
+    const fitted = JSON.parse(notificationQueueText(huge as Notification)) as Notification;
+    expect(fitted.message).toEqual({ id: message.id, severity: 'error', component: 'C', truncated: true });
+    expect(fitted.key).toBe(small.key);
   });
 
   it('reads queued notifications strictly, and a replay resets the attempts', () => {
