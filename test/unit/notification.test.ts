@@ -76,7 +76,7 @@ describe('notifications', () => {
     const small = aNotification('http://127.0.0.1:1/');
     expect(notificationQueueText(small)).toBe(JSON.stringify(small));
     const huge = { ...small, message: { ...message, component: 'C', text: 'x'.repeat(70_000) } };
-    const fitted = JSON.parse(notificationQueueText(huge as Notification)) as Notification;
+    const fitted = JSON.parse(notificationQueueText(huge)) as Notification;
     expect(fitted.message).toEqual({ id: message.id, severity: 'error', component: 'C', truncated: true });
     expect(fitted.key).toBe(small.key);
   });
