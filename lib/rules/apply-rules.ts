@@ -13,12 +13,13 @@ export interface RuledDocuments {
 }
 
 /**
- * Runs the status filter rules over the documents of one queue message. Pure apart from reading the
- * (cached) rules; with no rules every document is stored with the default retention.
+ * Runs the status filter rules over the documents of one queue message and sets each one's `ttl` (and
+ * `summarize: false`) in place: the ingest builds them for this call alone, and one object per message is
+ * cheaper than two. With no rules every document is stored with the default retention.
  */
 export const applyRules = async (
   rules: RulesCache | undefined,
-  documents: readonly StoredStatusMessage[],
+  documents: StoredStatusMessage[],
 ): Promise<RuledDocuments> => {
   const compiled = rules ? await rules.get() : noRules;
   const toStore: StoredStatusMessage[] = [];
@@ -26,19 +27,18 @@ export const applyRules = async (
   let discarded = 0;
   for (const document of documents) {
     const { actions } = evaluateRules(compiled, document);
-    const ruled: StoredStatusMessage = actions.summarize
-      ? { ...document, ttl: actions.ttl }
-      : { ...document, ttl: actions.ttl, summarize: false };
-    if (actions.store) toStore.push(ruled);
-    else discarded += 1;
+    if (actions.store) {
+      document.ttl = actions.ttl;
+      if (!actions.summarize) document.summarize = false;
+      toStore.push(document);
+    } else discarded += 1;
     for (const { rule, url } of actions.notify) {
-      const message = actions.store ? ruled : document;
       notifications.push({
         kind: 'statmgr-notification',
         rule,
         url,
         key: notificationKey(rule, document.id),
-        message,
+        message: document,
         attempt: 0,
       });
     }
