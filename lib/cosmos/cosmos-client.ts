@@ -9,6 +9,7 @@ export interface CosmosContainers {
   readonly messages: Container;
   readonly deadletters: Container;
   readonly agents: Container;
+  readonly rules: Container;
 }
 
 /** One client per process: it keeps its connections open (keep-alive) for every request. */
@@ -36,6 +37,7 @@ export const openContainers = (client: CosmosClient, database: string): CosmosCo
     messages: db.container(names.messagesContainer),
     deadletters: db.container(names.deadlettersContainer),
     agents: db.container(names.agentsContainer),
+    rules: db.container(names.rulesContainer),
   };
 };
 
@@ -66,6 +68,10 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
       kind: PartitionKeyKind.MultiHash,
       version: 2,
     },
+  });
+  await db.containers.createIfNotExists({
+    id: names.rulesContainer,
+    partitionKey: { paths: [names.rulesPartitionKeyPath] },
   });
   return db;
 };

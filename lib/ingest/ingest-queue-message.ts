@@ -1,3 +1,4 @@
+import type { QueueClient } from '@azure/storage-queue';
 import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
@@ -12,6 +13,8 @@ import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
 import type { StoredStatusMessage } from '../message/types';
+import { applyRules, enqueueRuleNotifications } from '../rules/apply-rules';
+import type { RulesCache } from '../rules/rules-cache';
 
 /** What the trigger knows about one queue message delivery (from the trigger metadata). */
 export interface QueueDelivery {
@@ -29,11 +32,18 @@ export interface IngestOutcome {
   readonly requestCharge: number;
   /** The source of each dead letter written (telemetry counts them by source). */
   readonly deadLetterSources?: readonly DeadLetterSource[];
+  /** Valid status messages a status filter rule discarded (`store: false`): not written, but taken in. */
+  readonly discarded?: number;
+  /** Webhook notifications handed to the `status-notifications` queue. */
+  readonly notifications?: number;
 }
 
 export interface IngestDeps {
   readonly containers: CosmosContainers;
   readonly now: () => Date;
+  /** Status filter rules (docs/rules.md); without them every message is stored with the default retention. */
+  readonly rules?: RulesCache;
+  readonly queues?: { readonly notifications: QueueClient };
 }
 
 const partitionKeyOf = (document: StoredStatusMessage): [string, string] => [document.site, document.machine];
@@ -106,7 +116,8 @@ export const ingestQueueMessage = async (
     }
   }
 
-  const result = await storeDocuments(deps.containers.messages, documents, partitionKeyOf);
+  const ruled = await applyRules(deps.rules, documents);
+  const result = await storeDocuments(deps.containers.messages, ruled.toStore, partitionKeyOf);
   for (const { document, reason } of result.rejected) {
     letters.push(
       buildDeadLetter({
@@ -123,6 +134,7 @@ export const ingestQueueMessage = async (
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   const range = agentRangeOf(parsed);
   if (range) await recordAgentRange(deps.containers.agents, range, now);
+  const notifications = await enqueueRuleNotifications(deps.queues, ruled, result.rejected);
   return {
     batchId,
     stored: result.created,
@@ -130,5 +142,7 @@ export const ingestQueueMessage = async (
     deadLettered: written.length,
     requestCharge: result.requestCharge,
     deadLetterSources: written.map((letter) => letter.source),
+    discarded: ruled.discarded,
+    notifications,
   };
 };

@@ -38,7 +38,7 @@ const typeNames: Record<string, string> = {
 };
 
 /** What was received, short and on one line: `"fatal"`, `a number (1.5)`, `an array`. */
-const shown = (value: unknown): string => {
+export const shown = (value: unknown): string => {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return 'an object';
@@ -137,6 +137,17 @@ export const reasonsOf = (
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reasons: string[] };
+
+/**
+ * Compiles another published schema (or one of its definitions) in `schema/` (added once under `key`) with the same
+ * strict ajv, for checks that word their reasons themselves with `reasonsOf`.
+ */
+export const compileSchemaDefinition = (published: object, key: string, ref?: string): ValidateFunction => {
+  if (!ajv.getSchema(key)) ajv.addSchema(published, key);
+  const validate = ajv.getSchema(ref === undefined ? key : `${key}#/definitions/${ref}`);
+  if (!validate) throw new Error(`schema definition ${key}#${ref ?? ''} is missing`);
+  return validate;
+};
 
 /** HTTP queries and bodies: strings such as `?limit=20` are coerced to the schema's types. */
 const requestAjv = new Ajv({ allErrors: true, strict: true, coerceTypes: true });

@@ -27,6 +27,9 @@ import { distScript, measureHandlerCpu, startBenchEmulators, type BenchEmulators
 import { measureCosmosCeiling, measureQueueCeiling } from './ceiling';
 import { formatProfile, summarizeProfile } from './profile-summary';
 import { runLoad, type LoadMessage, type LoadResult } from './run-load';
+import type { StatusFilterRule } from '../../lib/rules/rule-types';
+import { benchRules } from './bench-rules';
+import { replaceRules, noRulesEtag } from '../../lib/rules/rules-store';
 
 const usage = `Usage: npm run bench [-- options]
 
@@ -54,6 +57,8 @@ Options:
   --progress-seconds S   print progress every S seconds while a run drains (default 5)
   --host-node-args=A,B   node options for the pipeline host, e.g. --host-node-args=--max-semi-space-size=32
   --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
+  --rules N              after the main pipeline run, run it again with N status filter rules stored (none
+                         matches most messages; see benchRules) and report both rates (default 0: skip)
   -h, --help             this text`;
 
 const intFlag = (value: string | undefined, flag: string, fallback: number, min = 1): number => {
@@ -180,6 +185,7 @@ const main = async (): Promise<void> => {
       'host-node-args': { type: 'string' },
       live: { type: 'boolean' },
       'progress-seconds': { type: 'string' },
+      rules: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -193,6 +199,7 @@ const main = async (): Promise<void> => {
   const receivers = intFlag(values.receivers, '--receivers', 4);
   const mode = values.live ? 'live' : 'backlog';
   const hostNodeArgs = (values['host-node-args'] ?? '').split(/[ ,]/).filter(Boolean);
+  const ruleCount = intFlag(values.rules, '--rules', 0, 0);
   const progressMs = intFlag(values['progress-seconds'], '--progress-seconds', 5) * 1000;
   const hostSettings = queueHostSettings(readHostJson(hostJsonPath));
   const benchStarted = Date.now();
@@ -270,13 +277,19 @@ const main = async (): Promise<void> => {
 
   // 3. the pipeline, smaller then full backlog
   const profileDir = join(projectRoot, 'bench-results');
-  const runPipeline = async (load: readonly Envelope[], profile: boolean): Promise<LoadResult> => {
+  const runPipeline = async (
+    load: readonly Envelope[],
+    profile: boolean,
+    rules: readonly StatusFilterRule[] = [],
+  ): Promise<LoadResult> => {
     const count = load.reduce((sum, envelope) => sum + envelope.messages.length, 0);
-    log(`pipeline: ${count} status messages in ${load.length} queue messages`);
+    const withRules = rules.length > 0 ? ` with ${rules.length} status filter rules` : '';
+    log(`pipeline${withRules}: ${count} status messages in ${load.length} queue messages`);
     if (profile) mkdirSync(profileDir, { recursive: true });
     const result = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
       const database = benchNames.pipelineDatabase(count);
       const containers = await containersOf(database);
+      if (rules.length > 0) await replaceRules(containers.rules, rules, noRulesEtag, new Date());
       return runLoad({
         host: {
           script: distScript('lib', 'cli', 'host.js'),
@@ -313,6 +326,8 @@ const main = async (): Promise<void> => {
     const profile = newestProfile(profileDir);
     if (profile) log(`${formatProfile(summarizeProfile(profile))}\n  (${profile})`);
   }
+  const ruled = ruleCount > 0 ? await runPipeline(envelopes, false, benchRules(ruleCount)) : undefined;
+  const rulesRatio = ruled ? Math.round((ruled.msgsPerSec / pipeline.msgsPerSec) * 100) / 100 : null;
 
   // 4. the worker's share alone: the real handler against Cosmos, no queue work
   const handler = await withStack(async ({ env, containersOf }) => {
@@ -320,6 +335,21 @@ const main = async (): Promise<void> => {
     await containersOf(database);
     return measureHandlerCpu({ ...env, COSMOS_DATABASE: database }, handlerMessages, machines);
   });
+  // ... and with the status filter rules stored: the rules' CPU cost, less at the mercy of a busy machine.
+  const handlerWithRules =
+    ruleCount > 0
+      ? await withStack(async ({ env, containersOf }) => {
+          const database = `${benchNames.handlerDatabase}-rules`;
+          const containers = await containersOf(database);
+          await replaceRules(containers.rules, benchRules(ruleCount), noRulesEtag, new Date());
+          return measureHandlerCpu({ ...env, COSMOS_DATABASE: database }, handlerMessages, machines);
+        })
+      : undefined;
+  if (handlerWithRules) {
+    log(
+      `handler CPU per status message with ${ruleCount} rules: ${handlerWithRules.handlerCpuUsPerMsg} us vs ${handler.handlerCpuUsPerMsg} us without`,
+    );
+  }
   const hostCpuUsPerMsg = Math.round((pipeline.cpuSeconds.host / pipeline.statusMessages) * 1e7) / 10;
   log(
     `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s)`,
@@ -336,6 +366,11 @@ const main = async (): Promise<void> => {
   if (baseline) log(row('naive baseline', baseline));
   if (small) log(row('pipeline', small));
   log(row('pipeline', pipeline));
+  if (ruled) log(row(`pipeline, ${ruleCount} rules`, ruled));
+  if (ruled)
+    log(
+      `with ${ruleCount} rules: ${ruled.msgsPerSec} vs ${pipeline.msgsPerSec} msgs/s without, ratio ${rulesRatio} (goal >= 0.9)`,
+    );
   log(
     `speedup vs baseline ${speedup ?? '-'}x (goal 20x), fraction of ceiling ${fraction ?? '-'} (goal 0.7); bench took ${Math.round((Date.now() - benchStarted) / 1000)} s`,
   );
@@ -351,6 +386,14 @@ const main = async (): Promise<void> => {
       },
       baseline: { msgsPerSec: baseline?.msgsPerSec ?? null },
       ceiling: ceiling ?? { queueMsgsPerSec: null, cosmosDocsPerSec: null, msgsPerSec: null },
+      withRules: ruled
+        ? {
+            rules: ruleCount,
+            msgsPerSec: ruled.msgsPerSec,
+            ratio: rulesRatio,
+            handlerCpuUsPerMsg: handlerWithRules?.handlerCpuUsPerMsg ?? null,
+          }
+        : null,
       speedupVsBaseline: speedup,
       fractionOfCeiling: fraction,
       hostCpuUsPerMsg,
