@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
+import { describeError } from '../errors';
 import { consoleLogger } from '../log';
 import { disposeRuntime } from '../runtime';
 import { queueHostSettings, readHostJson } from '../local/host-settings';
@@ -13,7 +14,9 @@ const spec = {
   description:
     'Runs the statmgr functions on the local host: the queue triggers with the rules of host.json and the HTTP\n' +
     'API on http://127.0.0.1:$STATMGR_HTTP_PORT/api. Start the emulators first (npm run emulators).\n' +
-    'SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.',
+    'SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.\n' +
+    'A Storage error the Functions host treats as fatal (on fetch, delete, release or poison copy) stops the\n' +
+    'host with exit code 1, as it stops the application in Azure; npm start then restarts it.',
   options: {},
   settings: [
     'StatusStorage',
@@ -44,6 +47,12 @@ const main = async (): Promise<void> => {
     config,
     apiKey,
     log,
+    onFatal: (error) => {
+      // As the Functions host's unhandled-exception handler: stop now. In-flight messages were not deleted;
+      // they reappear when their lock runs out.
+      log.error('stopping: fatal Storage error', { error: describeError(error) });
+      process.exit(1);
+    },
   });
   log.info('host ready', {
     api: `http://127.0.0.1:${host.httpPort}/api`,

@@ -6,6 +6,8 @@ import { freePort } from '../../lib/local/free-port';
 import { useEmulators } from '../helpers/emulators';
 import { anEnvelope } from '../helpers/factories';
 
+const retry = { minDelaySeconds: 30, maxDelaySeconds: 60, maxDequeueCount: 5, crashHandBackLimit: 20 };
+
 describe('archivePoisonMessage and recordLastFailure while Cosmos is unreachable (real Azurite)', () => {
   const stack = useEmulators();
 
@@ -27,10 +29,10 @@ describe('archivePoisonMessage and recordLastFailure while Cosmos is unreachable
       const outcome = await archivePoisonMessage(
         body,
         { queueMessageId: randomUUID(), dequeueCount: 1, insertionTime: new Date().toISOString() },
-        { containers, queues, now: () => new Date() },
+        { containers, queues, now: () => new Date(), retry },
       );
-      expect(outcome).toMatchObject({ result: 'deferred' });
-      expect(outcome.result === 'deferred' && outcome.error).toContain('TransientError');
+      expect(outcome).toMatchObject({ result: 'handed-back', attempt: 1 });
+      expect(outcome.result === 'handed-back' && outcome.error).toContain('TransientError');
       // Put back hidden for a while: nothing visible yet, but the queue holds it.
       expect((await queues.poison.getProperties()).approximateMessagesCount).toBe(1);
       expect((await queues.poison.peekMessages()).peekedMessageItems).toHaveLength(0);
