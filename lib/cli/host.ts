@@ -5,6 +5,7 @@ import { consoleLogger } from '../log';
 import { disposeRuntime } from '../runtime';
 import { queueHostSettings, readHostJson } from '../local/host-settings';
 import type * as LocalHostModule from '../local/local-host';
+import { exitWithParent } from '../local/exit-with-parent';
 import { parseCommand, runMain } from './command';
 import { functionsDistDir, hostJsonPath } from '../util/paths';
 
@@ -17,7 +18,12 @@ const spec = {
     'SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.\n' +
     'A Storage error the Functions host treats as fatal (on fetch, delete, release or poison copy) stops the\n' +
     'host with exit code 1, as it stops the application in Azure; npm start then restarts it.',
-  options: {},
+  options: {
+    'exit-with-stdin': {
+      type: 'boolean',
+      help: 'drain and stop when standard input closes (npm start: the host ends with it, however it ends)',
+    },
+  },
   settings: [
     'StatusStorage',
     'COSMOS_ENDPOINT',
@@ -33,7 +39,8 @@ const spec = {
 } as const;
 
 const main = async (): Promise<void> => {
-  if (!parseCommand(spec, process.argv.slice(2))) return;
+  const parsed = parseCommand(spec, process.argv.slice(2));
+  if (!parsed) return;
   const log = consoleLogger({ component: 'host' });
   const config = getConfig();
   const apiKey = config.apiKey ?? randomBytes(18).toString('base64url');
@@ -77,6 +84,7 @@ const main = async (): Promise<void> => {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (parsed.values['exit-with-stdin']) exitWithParent(() => shutdown('stdin closed'));
 };
 
 runMain('host', main);
