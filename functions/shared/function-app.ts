@@ -17,7 +17,7 @@ import { shutdownTelemetry, startTelemetry } from '../../lib/telemetry/start-tel
  */
 
 /** Marks a handler wrapped by `failsWithError` (test/unit/function-files.test.ts checks every registration). */
-export const failsWithErrorMark = Symbol.for('statmgr.failsWithError');
+const failsWithErrorMark = Symbol.for('statmgr.failsWithError');
 
 /**
  * The handler, except that a failure always rejects with an Error. The Node worker treats a rejection with

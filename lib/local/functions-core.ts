@@ -137,6 +137,7 @@ export class FunctionsCore {
     } finally {
       coreContext.state = undefined;
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as the handler threw it
     if (error !== null && error !== undefined) throw error;
     return result;
   }
@@ -162,13 +163,13 @@ let installed: FunctionsCore | undefined;
 export const installFunctionsCore = (): FunctionsCore => {
   if (installed) return installed;
   const core = new FunctionsCore();
-  const originalRequire = Module.prototype.require;
-  Module.prototype.require = new Proxy(originalRequire, {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped, and called with its `this` below
+  Module.prototype.require = new Proxy(Module.prototype.require, {
     apply(target, thisArg, args: [string]) {
       if (args[0] === '@azure/functions-core') return core.api;
       return Reflect.apply(target, thisArg, args) as unknown;
     },
-  }) as typeof originalRequire;
+  });
   installed = core;
   return core;
 };

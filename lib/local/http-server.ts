@@ -25,7 +25,7 @@ const compileRoute = (fn: RegisteredFunction): Route => {
     methods?: unknown;
     authLevel?: unknown;
   };
-  const source = String(route ?? fn.metadata.name)
+  const source = (typeof route === 'string' ? route : fn.metadata.name)
     .split('/')
     .map((segment) => {
       const param = /^\{(\w+)\??\}$/.exec(segment);

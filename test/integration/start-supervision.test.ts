@@ -36,8 +36,8 @@ const start = async (): Promise<Started> => {
   const child = spawn(process.execPath, [startScript, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer): number => output.push(...chunk.toString('utf8').split('\n'));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   let pids: Started['pids'] | undefined;
   await waitUntil(
     async () => {
