@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from '../util/is-alive';
 
 /**
  * One `npm start` per HTTP port: a pid file in the temp folder. A second start while the first runs is told
@@ -10,15 +11,6 @@ import { join } from 'node:path';
 export interface StartLock {
   release(): void;
 }
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** The lock, or the pid of the `npm start` that holds it. */
 export const takeStartLock = (httpPort: number): StartLock | { readonly heldBy: number } => {

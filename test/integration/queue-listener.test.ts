@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { QueueClient, StorageSharedKeyCredential } from '@azure/storage-queue';
 import { azuriteAccount } from '../../lib/config';
 import { createLogger } from '../../lib/log';
@@ -154,6 +156,50 @@ describe('QueueListener (real Azurite)', () => {
     await waitUntil(async () => fatal.length === 1, 'fatal error reported', 20_000);
     expect((fatal[0] as { statusCode?: number }).statusCode).toBe(403);
     expect(lines.join('\n')).toContain('fatal Storage error while fetching messages');
+  });
+
+  it('stops on a delete the host would not shrug off (403), and the message stays in the queue', async () => {
+    // A plain HTTP proxy to Azurite that answers every DELETE with 403, as Storage does for a missing role.
+    const target = new URL(queue.url);
+    const proxy = createServer((request, response) => {
+      if (request.method === 'DELETE') {
+        request.resume();
+        response.writeHead(403, { 'x-ms-error-code': 'AuthorizationPermissionMismatch' });
+        return void response.end();
+      }
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const viaProxy = new QueueClient(
+        `http://127.0.0.1:${port}${target.pathname}`,
+        new StorageSharedKeyCredential(azuriteAccount.name, azuriteAccount.key),
+      );
+      await queue.sendMessage('succeeds, but its delete is refused');
+      let runs = 0;
+      listen(async () => void (runs += 1), 2, { queue: viaProxy });
+      await waitUntil(async () => fatal.length === 1, 'fatal error reported', 20_000);
+      expect((fatal[0] as { statusCode?: number }).statusCode).toBe(403);
+      expect(runs).toBe(1);
+      expect(await depth(queue)).toBe(1);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('creates the poison queue when it does not exist yet, as the Functions host does', async () => {
