@@ -1,8 +1,8 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { checkAgentParams, readAgentStatus } from '../lib/agent-status/agent-status';
 import { ValidationError } from '../lib/errors';
 import { getRuntime } from '../lib/runtime';
-import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
+import { failsWithError } from './shared/function-app';
 
 const gapAgeOf = (request: HttpRequest, fallback: number): number => {
   const raw = request.query.get('gapAgeSeconds');
@@ -15,29 +15,27 @@ const gapAgeOf = (request: HttpRequest, fallback: number): number => {
  * `GET /api/agents/{site}/{machine}[?gapAgeSeconds=N]`: the sequence numbers stored for one agent, the highest
  * contiguous one, and the gaps older than the gap age (STATMGR_AGENT_GAP_AGE_SECONDS). 404 for an unknown agent.
  */
-export const agentStatusFunction: HttpFunctionDefinition = {
-  kind: 'http',
-  name: 'agent-status',
+export const agentStatusFunction = async (request: HttpRequest): Promise<HttpResponseInit> => {
+  const runtime = getRuntime();
+  let site: string;
+  let machine: string;
+  let gapAge: number;
+  try {
+    [site, machine] = checkAgentParams(request.params.site, request.params.machine);
+    gapAge = gapAgeOf(request, runtime.config.agentGapAgeSeconds);
+  } catch (error) {
+    if (error instanceof ValidationError) return { status: 400, jsonBody: { errors: error.reasons } };
+    throw error;
+  }
+  const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
+  if (!status)
+    return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
+  return { status: 200, jsonBody: status };
+};
+
+app.http('agent-status', {
   route: 'agents/{site}/{machine}',
   methods: ['GET'],
   authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const runtime = getRuntime();
-    let site: string;
-    let machine: string;
-    let gapAge: number;
-    try {
-      [site, machine] = checkAgentParams(request.params.site, request.params.machine);
-      gapAge = gapAgeOf(request, runtime.config.agentGapAgeSeconds);
-    } catch (error) {
-      if (error instanceof ValidationError) return { status: 400, jsonBody: { errors: error.reasons } };
-      throw error;
-    }
-    const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
-    if (!status)
-      return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
-    return { status: 200, jsonBody: status };
-  },
-};
-
-registerHttpFunction(agentStatusFunction);
+  handler: failsWithError(agentStatusFunction),
+});

@@ -1,7 +1,7 @@
-import type { InvocationContext, Timer } from '@azure/functions';
+import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getRuntime } from '../lib/runtime';
 import { sampleStatusQueues } from '../lib/telemetry/sample-queues';
-import { registerTimerFunction, type TimerFunctionDefinition } from './shared/register';
+import { failsWithError } from './shared/function-app';
 
 /**
  * Every minute: samples `status-messages` and `status-messages-poison` (depth, age of the oldest waiting
@@ -10,15 +10,9 @@ import { registerTimerFunction, type TimerFunctionDefinition } from './shared/re
  * A failed sample throws, so the invocation counts as a failure and the gauges go missing (which the
  * oldest-message alert treats as too old).
  */
-export const queueMonitorFunction: TimerFunctionDefinition = {
-  kind: 'timer',
-  name: 'queue-monitor',
-  schedule: '0 */1 * * * *',
-  localIntervalSeconds: 10,
-  handler: async (_timer: Timer, _context: InvocationContext): Promise<void> => {
-    const runtime = getRuntime();
-    await sampleStatusQueues(runtime.queues, runtime.now());
-  },
+export const queueMonitorFunction = async (_timer: Timer, _context: InvocationContext): Promise<void> => {
+  const runtime = getRuntime();
+  await sampleStatusQueues(runtime.queues, runtime.now());
 };
 
-registerTimerFunction(queueMonitorFunction);
+app.timer('queue-monitor', { schedule: '0 */1 * * * *', handler: failsWithError(queueMonitorFunction) });

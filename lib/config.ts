@@ -47,7 +47,7 @@ export interface Config {
   readonly cosmos: CosmosSettings;
   /** Local host only: the HTTP port of the API (the Functions host's default, 7071). */
   readonly httpPort: number;
-  /** Local host only: how long a fetched queue message stays hidden; renewed at half-time. */
+  /** Local host only: how long a fetched queue message stays hidden; renewed at half-time (default 600). */
   readonly queueLockSeconds: number;
   /** Local host only: grace for in-flight work when it is told to stop (SIGTERM, Ctrl-C). */
   readonly drainSeconds: number;
@@ -56,7 +56,7 @@ export interface Config {
   /** Key required by HTTP endpoints that are not anonymous, on the local host (`x-functions-key`). */
   readonly apiKey: string | undefined;
   readonly appInsightsConnectionString: string | undefined;
-  /** `GET /api/agents/...` reports a missing sequence number as a gap once it is this old (default 300). */
+  /** `GET /api/agents/...` reports a missing sequence number as a gap once it is this old (default 900). */
   readonly agentGapAgeSeconds: number;
   /** The agent CLI's outbox directory (default `.statmgr-outbox` in the working directory). */
   readonly agentOutboxDir: string | undefined;

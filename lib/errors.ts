@@ -55,3 +55,17 @@ export const isTransient = (error: unknown): error is TransientError => error in
 
 export const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * A handler rejected with something that is not an Error (`undefined`, `null`, a string). The Node worker
+ * counts a rejection with `null`/`undefined` as success and the host deletes the message, so every function
+ * turns such a rejection into this error (functions/shared/function-app.ts `failsWithError`).
+ */
+export class NonErrorRejection extends StatmgrError {
+  constructor(value: unknown) {
+    super(`the handler rejected with a value that is not an Error: ${String(value).slice(0, 200)}`);
+  }
+}
+
+/** An invocation that ran longer than host.json `functionTimeout`: it fails, as on the Functions host. */
+export class FunctionTimeoutError extends StatmgrError {}

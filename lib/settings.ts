@@ -26,6 +26,13 @@ export interface SettingSpec {
   readonly protocols?: readonly string[];
 }
 
+/**
+ * The Functions host hides a fetched queue message for a fixed 10 minutes (QueueListener `_visibilityTimeout`),
+ * renewed while the function runs: a batch whose instance crashed stays hidden that long, so nothing that
+ * waits for a batch may give up sooner. It is the local host's default lock too.
+ */
+export const functionsHostLockSeconds = 600;
+
 /** Longest delay a Storage queue message can be sent with (visibilityTimeout): 7 days. */
 export const maxQueueDelaySeconds = 7 * 24 * 3600;
 
@@ -120,10 +127,11 @@ export const settingSpecs = [
     name: 'STATMGR_AGENT_GAP_AGE_SECONDS',
     kind: 'integer',
     scope: 'tuning',
-    default: 300,
-    min: 0,
+    default: functionsHostLockSeconds + 300,
+    min: functionsHostLockSeconds,
     max: 30 * 86_400,
-    description: 'GET /api/agents/... reports a missing sequence number as a gap once it is this old',
+    description:
+      "GET /api/agents/... reports a missing sequence number as a gap once it is this old; never shorter than the host's 10-minute lock, which hides a crashed instance's batch",
   },
   {
     name: 'STATMGR_HTTP_PORT',
@@ -138,10 +146,11 @@ export const settingSpecs = [
     name: 'STATMGR_QUEUE_LOCK_SECONDS',
     kind: 'integer',
     scope: 'local',
-    default: 60,
+    default: functionsHostLockSeconds,
     min: 2,
-    max: 600,
-    description: 'how long the local host hides a fetched message; renewed at half-time',
+    max: functionsHostLockSeconds,
+    description:
+      "how long the local host hides a fetched message, renewed at half-time (the Functions host's fixed 10 minutes; tests shorten it)",
   },
   {
     name: 'STATMGR_DRAIN_SECONDS',

@@ -6,15 +6,19 @@ import { isTransient, TooLargeError, ValidationError } from '../../lib/errors';
  * a dependency that is down a 503; only a bug is a 500. Queries and bodies are validated before any use.
  */
 
+/** The Functions host's own query parameter: the function key (`?code=KEY`), never an input of ours. */
+export const keyParameter = 'code';
+
 /**
- * The query as one string per name; a name given twice is an error rather than a silent pick. Read from the
- * URL itself: the Functions host's `request.query` keeps one value per name.
+ * The query as one string per name, without the function key; a name given twice is an error rather than a
+ * silent pick. Read from the URL itself: the Functions host's `request.query` keeps one value per name.
  */
 export const queryOf = (request: HttpRequest): Record<string, string> => {
   const query: Record<string, string> = {};
   const reasons: string[] = [];
   const params = new URL(request.url).searchParams;
   for (const name of new Set(params.keys())) {
+    if (name === keyParameter) continue;
     const values = params.getAll(name);
     if (values.length > 1) reasons.push(`query.${name}: is given ${values.length} times; give it once`);
     query[name] = values[0] ?? '';

@@ -137,6 +137,45 @@ customMetrics
   }
 }
 
+// Oldest message in the poison queue older than 2 days. The Functions host writes a poison copy with no TTL,
+// so the service default of 7 days applies: a body the archiver cannot move to `deadletters` (its own
+// failures) is deleted by Storage after 7 days. This leaves 5 days to act before anything is lost.
+var poisonOldestHours = 48
+
+resource poisonOldest 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-poison-oldest'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'statmgr: poison message older than ${poisonOldestHours} h (Storage deletes it at 7 days)'
+    description: 'A message has waited in status-messages-poison for ${poisonOldestHours} hours: the poison archiver cannot move it to deadletters. The host wrote it with the default time-to-live of 7 days; after that Storage deletes it. Check the archive-poison logs, fix the cause, or copy the message out.'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == "statmgr.queue.oldest_message_age" and tostring(customDimensions["queue"]) == "status-messages-poison"
+| summarize AgeSeconds = max(valueMax)
+'''
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'AgeSeconds'
+          operator: 'GreaterThan'
+          threshold: poisonOldestHours * 3600
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: { actionGroups: actionGroups }
+  }
+}
+
 // Function failures: Application Insights' standard `requests/failed` metric (one request per invocation).
 resource functionFailures 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   name: 'alert-${namePrefix}-function-failures'

@@ -5,6 +5,7 @@ import { coversRange, containsSeq, highestSeq, mergeRange, type SeqRange } from 
 import { OutboxLockedError, StatmgrError } from '../errors';
 import type { StatusMessage } from '../message/types';
 import { encodeRecord, scanSegment, type OutboxRecord } from './outbox-record';
+import { isAlive } from '../util/is-alive';
 
 /** One status message waiting in the outbox, as the sender sees it. */
 export interface OutboxEntry {
@@ -66,15 +67,6 @@ const fsyncDir = async (dir: string): Promise<void> => {
     // Some platforms cannot fsync a directory; the rename is still atomic there.
   } finally {
     await handle.close();
-  }
-};
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 

@@ -1,6 +1,7 @@
 import { defaultPorts } from '../config';
 import { parseCommand, runMain, wholeNumber } from './command';
 import { startEmulators } from '../local/emulators';
+import { exitWithParent } from '../local/exit-with-parent';
 
 const spec = {
   name: 'npm run emulators',
@@ -22,6 +23,10 @@ const spec = {
       arg: 'N',
       help: `Cosmos emulator port (default ${defaultPorts.cosmos}; 0 = free port)`,
     },
+    'exit-with-stdin': {
+      type: 'boolean',
+      help: 'stop when standard input closes (npm start: the emulators end with it, however it ends)',
+    },
   },
 } as const;
 
@@ -29,6 +34,8 @@ const main = async (): Promise<void> => {
   const parsed = parseCommand(spec, process.argv.slice(2));
   if (!parsed) return;
   const { values } = parsed;
+  let stop = (): void => process.exit(0); // before they are up, Azurite ends with this process (azurite-child)
+  if (values['exit-with-stdin']) exitWithParent(() => stop());
   const emulators = await startEmulators({
     queue: wholeNumber(values['queue-port'], 'queue-port', defaultPorts.queue, 0, 65_535),
     cosmos: wholeNumber(values['cosmos-port'], 'cosmos-port', defaultPorts.cosmos, 0, 65_535),
@@ -36,13 +43,13 @@ const main = async (): Promise<void> => {
   const { queuePort, cosmosPort, env, azuritePid } = emulators;
   console.log(JSON.stringify({ ready: true, queuePort, cosmosPort, azuritePid, env }));
   let stopping = false;
-  const stop = (): void => {
+  stop = (): void => {
     if (stopping) return;
     stopping = true;
     void emulators.stop().then(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop());
+  process.on('SIGINT', () => stop());
 };
 
 runMain('emulators', main);

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
+import { describeError } from '../errors';
 import { consoleLogger } from '../log';
 import { disposeRuntime } from '../runtime';
 import { queueHostSettings, readHostJson } from '../local/host-settings';
 import type * as LocalHostModule from '../local/local-host';
+import { exitWithParent } from '../local/exit-with-parent';
 import { parseCommand, runMain } from './command';
 import { functionsDistDir, hostJsonPath } from '../util/paths';
 
@@ -13,8 +15,15 @@ const spec = {
   description:
     'Runs the statmgr functions on the local host: the queue triggers with the rules of host.json and the HTTP\n' +
     'API on http://127.0.0.1:$STATMGR_HTTP_PORT/api. Start the emulators first (npm run emulators).\n' +
-    'SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.',
-  options: {},
+    'SIGTERM or Ctrl-C drains: no new fetches, in-flight messages finish, unfinished ones stay in the queue.\n' +
+    'A Storage error the Functions host treats as fatal (on fetch, delete, release or poison copy) stops the\n' +
+    'host with exit code 1, as it stops the application in Azure; npm start then restarts it.',
+  options: {
+    'exit-with-stdin': {
+      type: 'boolean',
+      help: 'drain and stop when standard input closes (npm start: the host ends with it, however it ends)',
+    },
+  },
   settings: [
     'StatusStorage',
     'COSMOS_ENDPOINT',
@@ -30,7 +39,8 @@ const spec = {
 } as const;
 
 const main = async (): Promise<void> => {
-  if (!parseCommand(spec, process.argv.slice(2))) return;
+  const parsed = parseCommand(spec, process.argv.slice(2));
+  if (!parsed) return;
   const log = consoleLogger({ component: 'host' });
   const config = getConfig();
   const apiKey = config.apiKey ?? randomBytes(18).toString('base64url');
@@ -44,6 +54,12 @@ const main = async (): Promise<void> => {
     config,
     apiKey,
     log,
+    onFatal: (error) => {
+      // As the Functions host's unhandled-exception handler: stop now. In-flight messages were not deleted;
+      // they reappear when their lock runs out.
+      log.error('stopping: fatal Storage error', { error: describeError(error) });
+      process.exit(1);
+    },
   });
   log.info('host ready', {
     api: `http://127.0.0.1:${host.httpPort}/api`,
@@ -68,6 +84,7 @@ const main = async (): Promise<void> => {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (parsed.values['exit-with-stdin']) exitWithParent(() => shutdown('stdin closed'));
 };
 
 runMain('host', main);

@@ -1,13 +1,15 @@
-import type { LogHandler } from '@azure/functions';
 import type { Logger } from '../log';
 
-/** Routes `context.log/warn/error` of an invocation to the host's logger, tagged with function and invocation. */
-export const contextLogHandler =
-  (log: Logger, functionName: string, invocationId: string): LogHandler =>
-  (level, ...args) => {
-    const text = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+/**
+ * Routes an invocation's log lines (`context.log/warn/error`, which the library hands to the core context's
+ * `log(level, category, message)` already formatted) to the host's logger, tagged with function and
+ * invocation. Levels are the worker's RPC levels: trace, debug, information, warning, error, critical.
+ */
+export const coreLogHandler =
+  (log: Logger, functionName: string, invocationId: string) =>
+  (level: string, message: string): void => {
     const fields = { function: functionName, invocationId };
-    if (level === 'error' || level === 'critical') log.error(text, fields);
-    else if (level === 'warning') log.warn(text, fields);
-    else if (level !== 'trace' && level !== 'debug') log.info(text, fields);
+    if (level === 'error' || level === 'critical') log.error(message, fields);
+    else if (level === 'warning') log.warn(message, fields);
+    else if (level !== 'trace' && level !== 'debug') log.info(message, fields);
   };

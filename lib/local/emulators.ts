@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../util/paths';
 import type { Server } from 'node:https';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { azuriteConnectionString, type Config, loadConfig } from '../config';
@@ -18,12 +20,16 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-/** Azurite's queue service as a child process, in memory, on 127.0.0.1:port. */
+/**
+ * Azurite's queue service as a child process, in memory, on 127.0.0.1:port. It runs through azurite-child,
+ * which ends it when this process ends (its stdin is a pipe from here), even when this process is killed.
+ */
 const startAzurite = (port: number): ChildProcess =>
   spawn(
     process.execPath,
     [
-      require.resolve('azurite/dist/src/queue/main.js'),
+      // Compiled (npm test and npm start build first), also when this module runs from source under jest.
+      join(projectRoot, 'dist', 'lib', 'local', 'azurite-child.js'),
       '--queueHost',
       '127.0.0.1',
       '--queuePort',
@@ -34,7 +40,7 @@ const startAzurite = (port: number): ChildProcess =>
       '--silent',
       '--loose',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['pipe', 'ignore', 'inherit'] },
   );
 
 const listen = (server: Server, port: number): Promise<void> =>

@@ -12,3 +12,12 @@ export const freePort = (): Promise<number> =>
       );
     });
   });
+
+/** True when nothing listens on 127.0.0.1:port (port 0 is always free: the OS picks one). */
+export const isPortFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    if (port === 0) return resolve(true);
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });

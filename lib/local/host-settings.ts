@@ -9,7 +9,12 @@ export interface QueueHostSettings {
   readonly visibilityTimeoutMs: number;
   readonly maxDequeueCount: number;
   readonly messageEncoding: 'base64' | 'none';
+  /** host.json `functionTimeout` (top level): an invocation running longer fails. */
+  readonly functionTimeoutMs: number;
 }
+
+/** The Flex Consumption plan's default functionTimeout (30 minutes) when host.json sets none. */
+export const defaultFunctionTimeout = '00:30:00';
 
 /** Parses a .NET TimeSpan as host.json writes it: `hh:mm:ss` or `d.hh:mm:ss`, optional fraction. */
 export const parseTimeSpanMs = (value: string, setting: string): number => {
@@ -30,8 +35,16 @@ const intSetting = (raw: unknown, name: string, fallback: number, min: number, m
 };
 
 export const queueHostSettings = (hostJson: unknown): QueueHostSettings => {
-  const queues =
-    (hostJson as { extensions?: { queues?: Record<string, unknown> } } | null)?.extensions?.queues ?? {};
+  const root = (hostJson ?? {}) as {
+    functionTimeout?: unknown;
+    extensions?: { queues?: Record<string, unknown> };
+  };
+  const queues = root.extensions?.queues ?? {};
+  const functionTimeout = root.functionTimeout ?? defaultFunctionTimeout;
+  if (typeof functionTimeout !== 'string')
+    throw new ConfigError('host.json functionTimeout must be a string');
+  const functionTimeoutMs = parseTimeSpanMs(functionTimeout, 'functionTimeout');
+  if (functionTimeoutMs <= 0) throw new ConfigError('host.json functionTimeout must be longer than zero');
   const batchSize = intSetting(queues.batchSize, 'batchSize', 16, 1, 32);
   const encoding = queues.messageEncoding ?? 'base64';
   if (encoding !== 'base64' && encoding !== 'none') {
@@ -56,6 +69,7 @@ export const queueHostSettings = (hostJson: unknown): QueueHostSettings => {
     visibilityTimeoutMs: span('visibilityTimeout', '00:00:00'),
     maxDequeueCount: intSetting(queues.maxDequeueCount, 'maxDequeueCount', 5, 1, 1000),
     messageEncoding: encoding,
+    functionTimeoutMs,
   });
 };
 

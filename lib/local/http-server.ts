@@ -1,24 +1,31 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../../functions/shared/register';
+import { HttpResponse, type HttpResponseInit } from '@azure/functions';
 import { describeError } from '../errors';
 import type { Logger } from '../log';
-import { contextLogHandler } from './context-log';
+import { coreLogHandler } from './context-log';
+import type { FunctionsCore, RegisteredFunction } from './functions-core';
 
 /** Largest request body accepted; larger ones get 413 before any handler runs. */
 export const maxRequestBytes = 1024 * 1024;
 
 interface Route {
-  readonly definition: HttpFunctionDefinition;
+  readonly fn: RegisteredFunction;
+  readonly methods: readonly string[];
+  readonly authLevel: string;
   readonly pattern: RegExp;
   readonly params: readonly string[];
 }
 
 /** `agents/{site}/{machine}` becomes a pattern with named segments, matched under `/api/`. */
-const compileRoute = (definition: HttpFunctionDefinition): Route => {
+const compileRoute = (fn: RegisteredFunction): Route => {
   const params: string[] = [];
-  const source = definition.route
+  const { route, methods, authLevel } = fn.trigger as {
+    route?: unknown;
+    methods?: unknown;
+    authLevel?: unknown;
+  };
+  const source = (typeof route === 'string' ? route : fn.metadata.name)
     .split('/')
     .map((segment) => {
       const param = /^\{(\w+)\??\}$/.exec(segment);
@@ -27,7 +34,13 @@ const compileRoute = (definition: HttpFunctionDefinition): Route => {
       return '([^/]+)';
     })
     .join('/');
-  return { definition, pattern: new RegExp(`^/api/${source}/?$`, 'i'), params };
+  return {
+    fn,
+    methods: Array.isArray(methods) ? methods.map((method) => String(method).toUpperCase()) : ['GET', 'POST'],
+    authLevel: typeof authLevel === 'string' ? authLevel : 'function',
+    pattern: new RegExp(`^/api/${source}/?$`, 'i'),
+    params,
+  };
 };
 
 const keyMatches = (given: string | null, expected: string): boolean => {
@@ -53,33 +66,38 @@ const sendJson = (response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 };
 
+/** What the Functions host answers for a missing or wrong key: 401 with an empty body. */
+const unauthorized = (response: ServerResponse): void => {
+  response.writeHead(401, { 'content-length': '0' });
+  response.end();
+};
+
 /**
- * The HTTP half of the local host: routes `/api/<route>` to the registered HTTP functions, builds the same
- * HttpRequest/InvocationContext objects the Functions runtime passes, and checks function keys
- * (`x-functions-key` header or `code` query parameter) for functions that are not anonymous.
+ * The HTTP half of the local host: routes `/api/<route>` to the registered HTTP functions, passes the
+ * request to the library as the host's RPC HTTP data (the library builds the HttpRequest and the
+ * InvocationContext), and checks the function key (`x-functions-key` header or `code` query parameter) for
+ * functions that are not anonymous.
  */
 export const createHttpServer = (
-  definitions: readonly HttpFunctionDefinition[],
+  core: FunctionsCore,
+  functions: readonly RegisteredFunction[],
   apiKey: string,
   log: Logger,
 ): Server => {
-  const routes = definitions.map(compileRoute);
+  const routes = functions.map(compileRoute);
   return createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
       const method = (request.method ?? 'GET').toUpperCase();
       const matches = routes.filter((route) => route.pattern.test(url.pathname));
       if (matches.length === 0) return sendJson(response, 404, { error: `no function at ${url.pathname}` });
-      const route = matches.find((candidate) => candidate.definition.methods.includes(method as never));
+      const route = matches.find((candidate) => candidate.methods.includes(method));
       if (!route) return sendJson(response, 405, { error: `${method} is not allowed on ${url.pathname}` });
-      const { definition } = route;
-      if (definition.authLevel !== 'anonymous') {
+      const name = route.fn.metadata.name;
+      if (route.authLevel !== 'anonymous') {
         const given = request.headers['x-functions-key'];
         const key = (Array.isArray(given) ? given[0] : given) ?? url.searchParams.get('code');
-        if (!key)
-          return sendJson(response, 401, { error: 'a function key is required (x-functions-key header)' });
-        if (!keyMatches(key, apiKey))
-          return sendJson(response, 403, { error: 'the function key is not valid' });
+        if (!keyMatches(key ?? null, apiKey)) return unauthorized(response);
       }
       const body = await readBody(request);
       if (body === 'too-large') {
@@ -87,38 +105,39 @@ export const createHttpServer = (
       }
       const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
       const params = Object.fromEntries(
-        route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+        route.params.map((param, i) => [param, decodeURIComponent(values[i] ?? '')]),
       );
       const headers = Object.fromEntries(
-        Object.entries(request.headers).map(([name, value]) => [
-          name,
+        Object.entries(request.headers).map(([header, value]) => [
+          header,
           Array.isArray(value) ? value.join(', ') : (value ?? ''),
         ]),
       );
       const invocationId = randomUUID();
-      const httpRequest = new HttpRequest({
+      const http = {
         method,
         url: url.toString(),
         headers,
         params,
         query: Object.fromEntries(url.searchParams),
-        ...(body.length > 0 ? { body: { bytes: body } } : {}),
-      });
-      const context = new InvocationContext({
-        invocationId,
-        functionName: definition.name,
-        logHandler: contextLogHandler(log, definition.name, invocationId),
-      });
+        body: { bytes: body },
+      };
       try {
-        const result: HttpResponseInit | HttpResponse | void = await definition.handler(httpRequest, context);
+        const result = (await core.invoke(
+          route.fn,
+          invocationId,
+          { http },
+          {},
+          coreLogHandler(log, name, invocationId),
+        )) as HttpResponseInit | HttpResponse | undefined;
         const reply = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
         const headersOut: Record<string, string> = {};
-        reply.headers.forEach((value, name) => (headersOut[name] = value));
+        reply.headers.forEach((value, header) => (headersOut[header] = value));
         response.writeHead(reply.status ?? 200, headersOut);
         response.end(Buffer.from(await reply.arrayBuffer()));
       } catch (error) {
         log.error('http function failed', {
-          function: definition.name,
+          function: name,
           invocationId,
           error: describeError(error),
         });

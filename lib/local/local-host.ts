@@ -3,23 +3,17 @@ import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { InvocationContext } from '@azure/functions';
-import {
-  registeredFunctions,
-  registeredTerminateHooks,
-  type HttpFunctionDefinition,
-  type QueueFunctionDefinition,
-  type TimerFunctionDefinition,
-} from '../../functions/shared/register';
 import type { Config } from '../config';
 import { ConfigError, describeError } from '../errors';
 import type { Logger } from '../log';
 import { names } from '../names';
 import { createQueueServiceClient } from '../queue/queue-client';
-import { contextLogHandler } from './context-log';
+import { coreLogHandler } from './context-log';
+import { installFunctionsCore, type FunctionsCore, type RegisteredFunction } from './functions-core';
 import type { QueueHostSettings } from './host-settings';
 import { createHttpServer } from './http-server';
-import { QueueListener } from './queue-listener';
+import { nextOccurrence, parseNcrontab } from './ncrontab';
+import { poisonQueueNameOf, QueueListener, type TriggerMetadata } from './queue-listener';
 
 export interface LocalHostOptions {
   /** Folder of the compiled function files: the same files `package.json` `main` points the real host at. */
@@ -28,106 +22,144 @@ export interface LocalHostOptions {
   readonly config: Config;
   readonly apiKey: string;
   readonly log: Logger;
+  /** A Storage error the Functions host treats as fatal: the caller stops the process, non-zero. */
+  readonly onFatal: (error: unknown) => void;
 }
 
-/** Loads every function file, as the real host does with the `main` glob, and returns what they registered. */
-export const loadFunctions = (
-  functionsDir: string,
-): readonly (QueueFunctionDefinition | HttpFunctionDefinition | TimerFunctionDefinition)[] => {
+/**
+ * Loads every function file, as the worker does with the `main` glob, after providing the runtime module
+ * `@azure/functions-core`: each file's `app.*` calls register with it. Returns what they registered.
+ */
+export const loadFunctions = (functionsDir: string): FunctionsCore => {
+  const core = installFunctionsCore();
   const files = readdirSync(functionsDir)
     .filter((file) => file.endsWith('.js'))
     .sort();
-  // The real host loads the `main` glob the same way: each file registers its function when it is loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of files) require(join(functionsDir, file));
-  return registeredFunctions();
+  return core;
 };
 
-/** Runs a timer function every `localIntervalSeconds` (the local host does not parse NCRONTAB schedules). */
-const startTimer = (definition: TimerFunctionDefinition, log: Logger): NodeJS.Timeout => {
-  const intervalMs = definition.localIntervalSeconds * 1000;
+/** Trigger metadata as the host sends it (PascalCase typed data); the library turns it into camelCase. */
+const queueTriggerMetadata = (metadata: TriggerMetadata) =>
+  Object.fromEntries(
+    Object.entries(metadata).map(([key, value]) => [
+      key.charAt(0).toUpperCase() + key.slice(1),
+      { json: JSON.stringify(value) },
+    ]),
+  );
+
+/** Runs a timer function on its NCRONTAB schedule (UTC), one run at a time, as the host does. */
+const startTimer = (core: FunctionsCore, fn: RegisteredFunction, log: Logger): (() => void) => {
+  const schedule = parseNcrontab(String(fn.trigger.schedule));
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   let last = new Date();
-  const timer = setInterval(() => {
+  const arm = (): void => {
+    const next = nextOccurrence(schedule, new Date());
+    if (!next || stopped) return;
+    timer = setTimeout(() => void fire(next), next.getTime() - Date.now());
+    timer.unref();
+  };
+  const fire = async (due: Date): Promise<void> => {
     const invocationId = randomUUID();
-    const now = new Date();
-    const context = new InvocationContext({
-      invocationId,
-      functionName: definition.name,
-      logHandler: contextLogHandler(log, definition.name, invocationId),
-    });
-    const status = {
-      last: last.toISOString(),
-      next: new Date(now.getTime() + intervalMs).toISOString(),
-      lastUpdated: now.toISOString(),
+    const following = nextOccurrence(schedule, due);
+    const input = {
+      Schedule: { AdjustForDST: false },
+      ScheduleStatus: {
+        Last: last.toISOString(),
+        Next: following?.toISOString(),
+        LastUpdated: due.toISOString(),
+      },
+      IsPastDue: Date.now() - due.getTime() > 1000,
     };
-    last = now;
-    void Promise.resolve()
-      .then(() =>
-        definition.handler(
-          { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: status },
-          context,
-        ),
-      )
-      .catch((error: unknown) =>
-        log.warn('timer function failed', {
-          function: definition.name,
-          invocationId,
-          error: describeError(error),
-        }),
+    last = due;
+    try {
+      await core.invoke(
+        fn,
+        invocationId,
+        { json: JSON.stringify(input) },
+        {},
+        coreLogHandler(log, fn.metadata.name, invocationId),
       );
-  }, intervalMs);
-  timer.unref();
-  return timer;
+    } catch (error) {
+      log.warn('timer function failed', {
+        function: fn.metadata.name,
+        invocationId,
+        error: describeError(error),
+      });
+    }
+    arm();
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 };
 
-/** A stand-in for `func start`: the same function definitions, queue rules from host.json, HTTP on a port. */
+const triggerKinds = { queue: 'queueTrigger', http: 'httpTrigger', timer: 'timerTrigger' } as const;
+
+/** A stand-in for `func start`: the same registrations, queue rules from host.json, HTTP on a port. */
 export class LocalHost {
   private constructor(
+    private readonly core: FunctionsCore,
     private readonly listeners: readonly QueueListener[],
     private readonly server: Server,
     private readonly log: Logger,
-    private readonly timers: readonly NodeJS.Timeout[] = [],
+    private readonly stopTimers: readonly (() => void)[],
   ) {}
 
   static async start(options: LocalHostOptions): Promise<LocalHost> {
     const { config, log } = options;
-    const definitions = loadFunctions(options.functionsDir);
+    const core = loadFunctions(options.functionsDir);
+    const known = new Set<string>(Object.values(triggerKinds));
+    const unknown = core.functions.find((fn) => !known.has(fn.trigger.type));
+    if (unknown) {
+      throw new ConfigError(
+        `${unknown.metadata.name}: the local host runs no ${unknown.trigger.type} functions`,
+      );
+    }
+    const ofKind = (type: string): RegisteredFunction[] =>
+      core.functions.filter((fn) => fn.trigger.type === type);
     const service = createQueueServiceClient(config.storage);
-    const listeners = definitions
-      .filter((definition): definition is QueueFunctionDefinition => definition.kind === 'queue')
-      .map((definition) => {
-        if (definition.connection !== names.storageConnection) {
-          throw new ConfigError(`${definition.name}: connection ${definition.connection} is not configured`);
-        }
-        return new QueueListener({
-          queue: service.getQueueClient(definition.queueName),
-          poisonQueue: service.getQueueClient(`${definition.queueName}-poison`),
-          settings: options.queueSettings,
-          lockSeconds: config.queueLockSeconds,
-          log,
-          invoke: async (payload, triggerMetadata, invocationId) => {
-            const context = new InvocationContext({
-              invocationId,
-              functionName: definition.name,
-              triggerMetadata,
-              logHandler: contextLogHandler(log, definition.name, invocationId),
-            });
-            await definition.handler(payload, context);
-          },
-        });
+    const listeners = ofKind(triggerKinds.queue).map((fn) => {
+      const queueName = String(fn.trigger.queueName);
+      if (fn.trigger.connection !== names.storageConnection) {
+        throw new ConfigError(
+          `${fn.metadata.name}: connection ${String(fn.trigger.connection)} is not configured`,
+        );
+      }
+      const poisonName = poisonQueueNameOf(queueName);
+      return new QueueListener({
+        queue: service.getQueueClient(queueName),
+        poisonQueue: poisonName === undefined ? undefined : service.getQueueClient(poisonName),
+        settings: options.queueSettings,
+        lockSeconds: config.queueLockSeconds,
+        log,
+        onFatal: options.onFatal,
+        invoke: async (text, metadata, invocationId) => {
+          await core.invoke(
+            fn,
+            invocationId,
+            { string: text },
+            queueTriggerMetadata(metadata),
+            coreLogHandler(log, fn.metadata.name, invocationId),
+          );
+        },
       });
-    const httpDefinitions = definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
-    const server = createHttpServer(httpDefinitions, options.apiKey, log);
+    });
+    const server = createHttpServer(core, ofKind(triggerKinds.http), options.apiKey, log);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.httpPort, '127.0.0.1', () => resolve());
     });
     for (const listener of listeners) listener.start();
-    const timers = definitions
-      .filter((d): d is TimerFunctionDefinition => d.kind === 'timer')
-      .map((definition) => startTimer(definition, log));
-    log.info('functions loaded', { functions: definitions.map((d) => `${d.name}(${d.kind})`).join(',') });
-    return new LocalHost(listeners, server, log, timers);
+    const stopTimers = ofKind(triggerKinds.timer).map((fn) => startTimer(core, fn, log));
+    log.info('functions loaded', {
+      functions: core.functions.map((fn) => `${fn.metadata.name}(${fn.trigger.type})`).join(','),
+    });
+    return new LocalHost(core, listeners, server, log, stopTimers);
   }
 
   get httpPort(): number {
@@ -143,18 +175,14 @@ export class LocalHost {
    * closes the HTTP server. Unfinished messages are left to their lock and reappear in the queue.
    */
   async stop(graceMs: number): Promise<number> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const stopTimer of this.stopTimers) stopTimer();
     const unfinished = (await Promise.all(this.listeners.map((listener) => listener.stop(graceMs)))).reduce(
       (sum, n) => sum + n,
       0,
     );
-    for (const hook of registeredTerminateHooks()) {
-      try {
-        await hook(new InvocationContext({ functionName: 'appTerminate' }));
-      } catch (error) {
-        this.log.warn('appTerminate hook failed', { error: describeError(error) });
-      }
-    }
+    await this.core.runHooks('appTerminate', (error) =>
+      this.log.warn('appTerminate hook failed', { error: describeError(error) }),
+    );
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     return unfinished;

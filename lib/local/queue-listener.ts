@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
-import { describeError } from '../errors';
+import { describeError, FunctionTimeoutError } from '../errors';
 import type { Logger } from '../log';
-import { isGone } from '../queue/queue-errors';
+import { isGone, isHarmlessCompletionError, isRetriableFetchError } from '../queue/queue-errors';
 import type { QueueHostSettings } from './host-settings';
 import { sleep } from '../util/sleep';
 
@@ -15,26 +15,45 @@ export type TriggerMetadata = {
   popReceipt: string;
 };
 
-export type Invoke = (payload: unknown, metadata: TriggerMetadata, invocationId: string) => Promise<void>;
+/** Runs the function on one message: the body as text (after messageEncoding), as the host passes it. */
+export type Invoke = (text: string, metadata: TriggerMetadata, invocationId: string) => Promise<void>;
+
+/** The Functions host's poison queue for a queue: none for a queue that is itself a poison queue. */
+export const poisonQueueNameOf = (queueName: string): string | undefined =>
+  queueName.endsWith('-poison') ? undefined : `${queueName}-poison`;
 
 export interface QueueListenerOptions {
   readonly queue: QueueClient;
-  readonly poisonQueue: QueueClient;
+  /** Undefined for a queue whose name ends in `-poison` (QueueListenerFactory.CreatePoisonQueueReference). */
+  readonly poisonQueue: QueueClient | undefined;
   readonly settings: QueueHostSettings;
   /** How long a fetched message stays hidden; renewed at half-time while the handler runs. */
   readonly lockSeconds: number;
   readonly invoke: Invoke;
   readonly log: Logger;
+  /**
+   * A Storage error the Functions host does not handle (on fetch, delete, release or poison copy): it reaches
+   * the host's unhandled-exception handler, which stops the application. The listener stops fetching; the
+   * local host exits non-zero and `npm start` restarts it.
+   */
+  readonly onFatal: (error: unknown) => void;
 }
 
 const minPollingMs = 100;
 
-/** The host hands JSON over as an object and anything else as text, after decoding per messageEncoding. */
+/** The text the host passes the worker: the body after decoding per messageEncoding (the library parses JSON). */
+export const triggerText = (messageText: string, encoding: QueueHostSettings['messageEncoding']): string =>
+  encoding === 'base64' ? Buffer.from(messageText, 'base64').toString('utf8') : messageText;
+
+/**
+ * What the handler then receives: the library parses the text as JSON when it can (`fromRpcTypedData`), so a
+ * JSON body is an object and anything else stays text. Tests use it to feed handlers the way the host does.
+ */
 export const triggerPayload = (
   messageText: string,
   encoding: QueueHostSettings['messageEncoding'],
 ): unknown => {
-  const text = encoding === 'base64' ? Buffer.from(messageText, 'base64').toString('utf8') : messageText;
+  const text = triggerText(messageText, encoding);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -46,8 +65,11 @@ export const triggerPayload = (
  * A queue trigger that follows the Functions host's rules (QueueListener/QueueProcessor, extension 5.x):
  * fetch up to batchSize messages under a lock, run them in parallel, fetch again when in-flight drops to
  * newBatchThreshold, back off polling up to maxPollingInterval while the queue is empty. Success deletes;
- * failure makes the message visible after visibilityTimeout, or moves its body to `<queue>-poison` once
- * dequeueCount reaches maxDequeueCount. Nothing is deleted before the handler has returned.
+ * failure (including a run longer than functionTimeout) makes the message visible after visibilityTimeout,
+ * or copies its body (no TTL) to `<queue>-poison` once dequeueCount reaches maxDequeueCount. A queue named
+ * `*-poison` has no poison queue: a failed message is not released (it stays hidden until its lock runs
+ * out) and one fetched with dequeueCount above maxDequeueCount is never run. Storage errors the host does
+ * not handle are fatal (`onFatal`). Nothing is deleted before the handler has returned.
  */
 export class QueueListener {
   private readonly inFlight = new Set<Promise<void>>();
@@ -63,7 +85,7 @@ export class QueueListener {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop ??= this.fetchLoop();
   }
 
   /**
@@ -88,7 +110,7 @@ export class QueueListener {
     return this.inFlight.size;
   }
 
-  private async run(): Promise<void> {
+  private async fetchLoop(): Promise<void> {
     const { settings, log } = this.options;
     let idleMs = minPollingMs;
     while (!this.stopping.signal.aborted) {
@@ -104,6 +126,10 @@ export class QueueListener {
         });
         messages = response.receivedMessageItems;
       } catch (error) {
+        if (!isRetriableFetchError(error)) {
+          this.fatal(error, 'fetching messages');
+          break;
+        }
         log.warn('queue fetch failed, will retry', {
           queue: this.options.queue.name,
           error: describeError(error),
@@ -132,23 +158,74 @@ export class QueueListener {
     });
   }
 
+  /** Stops fetching and reports an error the Functions host would treat as fatal. */
+  private fatal(error: unknown, doing: string): void {
+    this.options.log.error(`fatal Storage error while ${doing}: the host stops`, {
+      queue: this.options.queue.name,
+      error: describeError(error),
+    });
+    this.stopping.abort();
+    this.wake?.();
+    this.options.onFatal(error);
+  }
+
   private async process(message: DequeuedMessageItem): Promise<void> {
-    const { settings, log, queue } = this.options;
+    const { settings, log } = this.options;
     const fields = {
-      queue: queue.name,
+      queue: this.options.queue.name,
       queueMessageId: message.messageId,
       dequeueCount: message.dequeueCount,
     };
-    if (message.dequeueCount > settings.maxDequeueCount) {
-      // Earlier attempts crashed the worker: the host moves such a message to poison without running it.
-      await this.moveToPoison(message, message.popReceipt, fields);
-      return;
-    }
-    const lock = this.holdLock(message);
-    let failure: unknown;
     try {
-      await this.options.invoke(
-        triggerPayload(message.messageText, settings.messageEncoding),
+      if (message.dequeueCount > settings.maxDequeueCount) {
+        // Earlier attempts crashed the worker: the host hands it to its poison handling without running it.
+        await this.handlePoison(message, message.popReceipt, fields);
+        return;
+      }
+      const lock = this.holdLock(message);
+      const failure = await this.invokeOnce(message);
+      const popReceipt = await lock.release();
+      if (failure === undefined) {
+        await this.complete(() => this.options.queue.deleteMessage(message.messageId, popReceipt));
+      } else if (!this.options.poisonQueue) {
+        // QueueProcessor.CompleteProcessingMessageAsync: no poison queue, no release (no fast loop).
+        log.warn('handler failed; the message stays hidden until its lock runs out (no poison queue here)', {
+          ...fields,
+          error: describeError(failure),
+        });
+      } else if (message.dequeueCount >= settings.maxDequeueCount) {
+        log.error('handler failed on the last allowed attempt', { ...fields, error: describeError(failure) });
+        await this.handlePoison(message, popReceipt, fields);
+      } else {
+        log.warn('handler failed, message will be retried', { ...fields, error: describeError(failure) });
+        const seconds = Math.ceil(settings.visibilityTimeoutMs / 1000);
+        await this.complete(() =>
+          this.options.queue.updateMessage(message.messageId, popReceipt, undefined, seconds),
+        );
+      }
+    } catch (error) {
+      this.fatal(error, `completing message ${message.messageId}`);
+    }
+  }
+
+  /** Runs the function under the lock and functionTimeout; resolves with the failure, undefined on success. */
+  private async invokeOnce(message: DequeuedMessageItem): Promise<unknown> {
+    const { settings } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new FunctionTimeoutError(
+              `the function ran longer than functionTimeout (${settings.functionTimeoutMs} ms)`,
+            ),
+          ),
+        settings.functionTimeoutMs,
+      );
+    });
+    try {
+      const invocation = this.options.invoke(
+        triggerText(message.messageText, settings.messageEncoding),
         {
           id: message.messageId,
           dequeueCount: message.dequeueCount,
@@ -159,61 +236,49 @@ export class QueueListener {
         },
         randomUUID(),
       );
+      invocation.catch(() => undefined);
+      await Promise.race([invocation, timeout]);
+      return undefined;
     } catch (error) {
-      failure = error ?? new Error('handler failed');
-    }
-    const popReceipt = await lock.release();
-    try {
-      if (failure === undefined) {
-        await queue.deleteMessage(message.messageId, popReceipt);
-      } else if (message.dequeueCount >= settings.maxDequeueCount) {
-        log.error('handler failed on the last allowed attempt', { ...fields, error: describeError(failure) });
-        await this.moveToPoison(message, popReceipt, fields);
-      } else {
-        log.warn('handler failed, message will be retried', { ...fields, error: describeError(failure) });
-        await queue.updateMessage(
-          message.messageId,
-          popReceipt,
-          undefined,
-          Math.ceil(settings.visibilityTimeoutMs / 1000),
-        );
-      }
-    } catch (error) {
-      // The message stays hidden until its lock runs out, then reappears: nothing is lost.
-      log.warn('could not complete message, it reappears when its lock expires', {
-        ...fields,
-        error: describeError(error),
-      });
+      return error ?? new Error('handler failed');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** Copies the body only (as the host does: new id, metadata lost) to the poison queue, then deletes. */
-  private async moveToPoison(
+  /** Deletes or releases; the errors the host ignores are ignored, any other one is thrown (fatal). */
+  private async complete(operation: () => Promise<unknown>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      if (!isHarmlessCompletionError(error)) throw error;
+    }
+  }
+
+  /**
+   * QueueProcessor.HandlePoisonMessageAsync: copies the body only (new id, metadata lost, no TTL: the service
+   * default of 7 days applies) to the poison queue, creating it if needed, then deletes the original. A queue
+   * without a poison queue leaves the message where it is: hidden until its lock runs out, never run again.
+   */
+  private async handlePoison(
     message: DequeuedMessageItem,
     popReceipt: string,
-    fields: object,
+    fields: Readonly<Record<string, string | number>>,
   ): Promise<void> {
-    const { poisonQueue } = this.options;
-    const copy = () => poisonQueue.sendMessage(message.messageText, { messageTimeToLive: -1 });
-    try {
-      // Like the Functions host, create the poison queue the first time it is needed (e.g. the poison
-      // queue's own `-poison` queue, which nothing else creates).
-      await copy().catch(async (error: unknown) => {
-        if (!isGone(error)) throw error;
-        await poisonQueue.createIfNotExists();
-        return copy();
-      });
-      await this.options.queue.deleteMessage(message.messageId, popReceipt);
-      this.options.log.warn('moved to poison queue', {
-        ...fields,
-        poisonQueue: this.options.poisonQueue.name,
-      });
-    } catch (error) {
-      this.options.log.warn('could not move to poison queue, it reappears when its lock expires', {
-        ...fields,
-        error: describeError(error),
-      });
+    const { poisonQueue, log } = this.options;
+    if (!poisonQueue) {
+      log.error('message is past maxDequeueCount and has no poison queue: it is not run again', fields);
+      return;
     }
+    const copy = () => poisonQueue.sendMessage(message.messageText);
+    // AddMessageAndCreateIfNotExistsAsync: create the poison queue the first time it is needed.
+    await copy().catch(async (error: unknown) => {
+      if (!isGone(error)) throw error;
+      await poisonQueue.createIfNotExists();
+      return copy();
+    });
+    await this.complete(() => this.options.queue.deleteMessage(message.messageId, popReceipt));
+    log.warn('moved to poison queue', { ...fields, poisonQueue: poisonQueue.name });
   }
 
   /** Renews the message's invisibility at half the lock length while the handler runs. */

@@ -1,7 +1,11 @@
 import type { QueueDelivery } from '../ingest/ingest-queue-message';
-import { rawBodyText } from '../message/decode-body';
-import { deferPoison, type ArchiveDeps, type ArchiveOutcome } from '../dead-letters/archive-poison';
-import { buildDeadLetter, storeDeadLetters } from '../dead-letters/dead-letter';
+import {
+  archivePoison,
+  type ArchiveDeps,
+  type ArchiveOutcome,
+  type PoisonKind,
+} from '../dead-letters/archive-poison';
+import { buildDeadLetter } from '../dead-letters/dead-letter';
 import { ValidationError } from '../errors';
 import { parseNotification } from './notification';
 
@@ -20,21 +24,15 @@ const reasonsOf = (payload: unknown): string[] => {
   }
 };
 
-/**
- * Moves one message of `status-notifications-poison` into `deadletters` (source `notify-poison`), where
- * `npm run replay` and `POST /api/deadletters/replay` send it back to `status-notifications`. While Cosmos
- * is down it is put back on the poison queue with a delay: the archiver never fails on its own queue.
- */
-export const archiveNotificationPoison = async (
-  payload: unknown,
-  delivery: QueueDelivery,
-  deps: ArchiveDeps,
-): Promise<ArchiveOutcome> => {
-  const raw = rawBodyText(payload);
-  try {
+const notificationPoison: PoisonKind = {
+  source: 'notify-poison',
+  idPrefix: 'notify-poison',
+  queue: (queues) => queues.notificationsPoison,
+  letter: async (raw, poisonMessageId, delivery, deps) => {
+    await Promise.resolve();
     const letter = buildDeadLetter({
       source: 'notify-poison',
-      reasons: reasonsOf(payload),
+      reasons: reasonsOf(raw),
       raw,
       position: -1,
       batchId: undefined,
@@ -42,11 +40,20 @@ export const archiveNotificationPoison = async (
       dequeueCount: delivery.dequeueCount,
       enqueuedAt: delivery.insertionTime,
       now: deps.now().toISOString(),
-      idKey: `notify-poison:${delivery.queueMessageId}`,
+      idKey: `notify-poison:${poisonMessageId}`,
     });
-    await storeDeadLetters(deps.containers.deadletters, [letter]);
-    return { result: 'archived', deadLetterId: letter.id, lastErrorKnown: true };
-  } catch (error) {
-    return deferPoison(deps.queues.notificationsPoison, raw, error);
-  }
+    return { letter, note: undefined };
+  },
 };
+
+/**
+ * Moves one message of `status-notifications-poison` into `deadletters` (source `notify-poison`), where
+ * `npm run replay` and `POST /api/deadletters/replay` send it back to `status-notifications`. Like the status
+ * poison archiver it never fails a message on its own `-poison` queue (see archivePoison): while Cosmos is
+ * down or refusing it hands the body back with an attempt count, and in the end archives it as it is.
+ */
+export const archiveNotificationPoison = (
+  payload: unknown,
+  delivery: QueueDelivery,
+  deps: ArchiveDeps,
+): Promise<ArchiveOutcome> => archivePoison(notificationPoison, payload, delivery, deps);

@@ -23,3 +23,36 @@ export const classifyQueueError = (error: unknown, what: string): StatmgrError =
 /** A message or queue that is already gone (404): deleting or updating it again is harmless. */
 export const isGone = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { statusCode?: unknown }).statusCode === 404;
+
+const statusAndCode = (error: unknown): { status: unknown; code: unknown } => {
+  const { statusCode, code } = (typeof error === 'object' && error !== null ? error : {}) as {
+    statusCode?: unknown;
+    code?: unknown;
+  };
+  return { status: statusCode, code };
+};
+
+/**
+ * The Storage errors the Functions host shrugs off when it deletes or releases a message (QueueProcessor
+ * `DeleteMessageAsync` / `ReleaseMessageAsync`): someone else took the message over (400 PopReceiptMismatch),
+ * the message or queue is gone (404), or the queue is being deleted or is disabled (409). Anything else
+ * reaches its unhandled-exception handler, which stops the application.
+ */
+export const isHarmlessCompletionError = (error: unknown): boolean => {
+  const { status, code } = statusAndCode(error);
+  if (status === 400) return code === 'PopReceiptMismatch';
+  if (status === 409) return code === 'QueueBeingDeleted' || code === 'QueueDisabled';
+  return status === 404;
+};
+
+/**
+ * The fetch errors the Functions host backs off from (QueueListener `ExecuteAsync`): queue not found (404),
+ * being deleted or disabled (409), or a server-side error (5xx). Anything else (403, a refused connection
+ * after the SDK's own retries, ...) is rethrown and stops the application.
+ */
+export const isRetriableFetchError = (error: unknown): boolean => {
+  const { status, code } = statusAndCode(error);
+  if (typeof status !== 'number') return false;
+  if (status === 409) return code === 'QueueBeingDeleted' || code === 'QueueDisabled';
+  return status === 404 || (status >= 500 && status < 600);
+};

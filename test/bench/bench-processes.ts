@@ -55,7 +55,7 @@ const startNode = async (
   });
   const warnings: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
-    if (!line.includes('WARNING: Skipping call to register')) warnings.push(line);
+    warnings.push(line);
   });
   const readyLine = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });

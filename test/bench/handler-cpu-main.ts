@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { InvocationContext } from '@azure/functions';
 import { buildEnvelopes } from '../../lib/agent/build-envelopes';
 import { sampleMessages } from '../../lib/agent/sample-traffic';
 import { disposeRuntime } from '../../lib/runtime';
-import { registeredFunctions, type QueueFunctionDefinition } from '../../functions/shared/register';
+import type { FunctionsCore, RegisteredFunction } from '../../lib/local/functions-core';
+import { loadFunctions } from '../../lib/local/local-host';
 import { names } from '../../lib/names';
 import { distScript } from './bench-processes';
 
@@ -37,7 +37,8 @@ const profiled = async (path: string | undefined, work: () => Promise<void>): Pr
 };
 
 const run = async (
-  handler: QueueFunctionDefinition['handler'],
+  core: FunctionsCore,
+  ingest: RegisteredFunction,
   bodies: readonly string[],
   inFlight: number,
 ): Promise<void> => {
@@ -45,16 +46,14 @@ const run = async (
   const worker = async (): Promise<void> => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
-      const invocationId = randomUUID();
-      const context = new InvocationContext({
-        invocationId,
-        functionName: 'ingest-status',
-        triggerMetadata: { id: randomUUID(), dequeueCount: 1, insertionTime: new Date().toISOString() },
-        // The worker forwards each log line to the host; here it is dropped, as the host's share.
-        logHandler: () => undefined,
-      });
-      // The Node library JSON-parses a string trigger body before the handler sees it.
-      await handler(JSON.parse(body) as unknown, context);
+      const metadata = {
+        Id: { json: JSON.stringify(randomUUID()) },
+        DequeueCount: { json: '1' },
+        InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
+      };
+      // Through the library's invocation model, as the worker runs it: the library JSON-parses the string
+      // body and builds the context. Log lines, which the worker forwards to the host, are dropped here.
+      await core.invoke(ingest, randomUUID(), { string: body }, metadata, () => undefined);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
@@ -64,23 +63,20 @@ const main = async (): Promise<void> => {
   const messages = Number(messagesArg);
   const machines = Number(machinesArg);
   const inFlight = Number(inFlightArg);
-  const dir = distScript('functions');
-  // Loaded as the host loads them (each file registers its function when it loads).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) require(`${dir}/${file}`);
-  const ingest = registeredFunctions().find(
-    (definition): definition is QueueFunctionDefinition =>
-      definition.kind === 'queue' && definition.queueName === names.queue,
+  // Loaded as the host loads them: each file registers its function with @azure/functions when it loads.
+  const core = loadFunctions(distScript('functions'));
+  const ingest = core.functions.find(
+    (fn) => fn.trigger.type === 'queueTrigger' && fn.trigger.queueName === names.queue,
   );
   if (!ingest) throw new Error('no queue function on status-messages');
   const bodiesOf = (count: number): string[] =>
     buildEnvelopes(sampleMessages(count, machines)).map((envelope) => JSON.stringify(envelope));
   // Warm-up (JIT, connections, the SDK's caches), then the measured run on fresh batches.
-  await run(ingest.handler, bodiesOf(Math.min(5000, messages)), inFlight);
+  await run(core, ingest, bodiesOf(Math.min(5000, messages)), inFlight);
   const bodies = bodiesOf(messages);
   const started = process.hrtime.bigint();
   const before = process.cpuUsage();
-  await profiled(profilePath, () => run(ingest.handler, bodies, inFlight));
+  await profiled(profilePath, () => run(core, ingest, bodies, inFlight));
   const cpu = process.cpuUsage(before);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   disposeRuntime();

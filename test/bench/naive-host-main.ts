@@ -19,6 +19,10 @@ const main = async (): Promise<void> => {
     config,
     apiKey: 'bench',
     log,
+    onFatal: (error) => {
+      log.error('stopping: fatal Storage error', { error: describeError(error) });
+      process.exit(1);
+    },
   });
   log.info('host ready', { pid: process.pid });
   process.once('SIGTERM', () => {

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { freePort } from '../../lib/local/free-port';
 
 /**
@@ -134,6 +138,86 @@ export const startFaultProxy = async (
     async close(): Promise<void> {
       resetAll();
       await stopListening();
+    },
+  };
+};
+
+export interface HttpRefusal {
+  readonly method: string;
+  /** Matched against the request path (e.g. `/colls/deadletters/docs`). */
+  readonly path: RegExp;
+  readonly status: number;
+  /** How many matching requests to refuse; later ones pass. */
+  readonly times: number;
+}
+
+export interface HttpsFaultProxy {
+  readonly port: number;
+  /** Matching requests refused so far. */
+  readonly refused: number;
+  refuse(rule: HttpRefusal): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTPS proxy in front of the Cosmos emulator that forwards every request, except those matching the
+ * current rule, which it answers itself with the rule's status (e.g. 413: Cosmos refusing a document). It
+ * presents the emulator's own self-signed certificate, which statmgr accepts on loopback only.
+ */
+export const startHttpsFaultProxy = async (targetPort: number): Promise<HttpsFaultProxy> => {
+  const certDir = dirname(require.resolve('@vercel/cosmosdb-server/package.json'));
+  const agent = new HttpsAgent({ keepAlive: true, rejectUnauthorized: false });
+  let rule: HttpRefusal | undefined;
+  let refused = 0;
+  const server = createHttpsServer(
+    { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')) },
+    (request, response) => {
+      const path = request.url ?? '/';
+      if (rule && refused < rule.times && request.method === rule.method && rule.path.test(path)) {
+        refused += 1;
+        request.resume();
+        response.writeHead(rule.status, {
+          'content-type': 'application/json',
+          'x-ms-activity-id': randomUUID(),
+        });
+        response.end(
+          JSON.stringify({ code: String(rule.status), message: 'refused by the test fault proxy' }),
+        );
+        return;
+      }
+      const upstream = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: targetPort,
+          method: request.method,
+          path,
+          headers: request.headers,
+          agent,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    },
+  );
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    get refused() {
+      return refused;
+    },
+    refuse: (next) => {
+      rule = next;
+      refused = 0;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 };

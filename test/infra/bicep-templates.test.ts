@@ -247,7 +247,7 @@ describe('infra (Bicep templates read as text)', () => {
 
   it('alerts on the poison queue, the dead-letter rate, the oldest message and function failures, with the metric names the app emits', () => {
     const queryRules = resourceOf(alerts, 'Microsoft.Insights/scheduledQueryRules');
-    expect(queryRules).toHaveLength(3);
+    expect(queryRules).toHaveLength(4);
     const text = (symbol: string): string => declaration(alerts, 'resource', symbol).body;
     expect(text('poisonQueue')).toContain(`"${metricNames.queueDepth}"`);
     expect(text('poisonQueue')).toContain(`"${names.poisonQueue}"`);
@@ -257,6 +257,12 @@ describe('infra (Bicep templates read as text)', () => {
     expect(text('oldestMessage')).toContain(`"${metricNames.oldestMessageAge}"`);
     expect(text('oldestMessage')).toContain(`"${names.queue}"`);
     expect(text('functionFailures')).toContain("metricName: 'requests/failed'");
+    // Host-written poison copies expire after the service default of 7 days: alert well before.
+    expect(text('poisonOldest')).toContain(`"${metricNames.oldestMessageAge}"`);
+    expect(text('poisonOldest')).toContain(`"${names.poisonQueue}"`);
+    const hours = Number(/var poisonOldestHours = (\d+)/.exec(alerts)?.[1]);
+    expect(hours).toBeGreaterThan(0);
+    expect(hours).toBeLessThanOrEqual(72);
     for (const rule of queryRules) expect(rule.body).toMatch(/scopes: \[appInsightsId\]/);
     // The queue gauges come from the queue-monitor timer function.
     expect(source('functions/queue-monitor.ts')).toMatch(/sampleStatusQueues\(/);

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { azuriteConnectionString } from '../../lib/config';
+import { freePort } from '../../lib/local/free-port';
 import { hostScript } from '../helpers/host-process';
 
 const runHost = (
@@ -30,5 +32,18 @@ describe('cli/host (process)', () => {
     const { code, out } = await runHost({ STATMGR_QUEUE_LOCK_SECONDS: '1' }, ['--help']);
     expect(code).toBe(0);
     expect(out).toContain('Usage: npm run host');
+  });
+
+  it('stops with exit code 1 on a Storage error the Functions host treats as fatal, not a logged warning', async () => {
+    // Nothing listens on the queue port: every fetch fails after the SDK's retries (not a 404, 409 or 5xx).
+    const { code, out } = await runHost({
+      StatusStorage: azuriteConnectionString(await freePort()),
+      COSMOS_ENDPOINT: `https://127.0.0.1:${await freePort()}`,
+      STATMGR_HTTP_PORT: '0',
+      STATMGR_API_KEY: 'k',
+    });
+    expect(code).toBe(1);
+    expect(out).toContain('fatal Storage error while fetching messages');
+    expect(out).toContain('stopping: fatal Storage error');
   });
 });

@@ -54,6 +54,17 @@ describe('poison path end to end (local host process, real Azurite and Cosmos em
       );
       expect(await readAll(containers.messages)).toHaveLength(0);
       expect(host.output.some((line) => line.includes('moved to poison queue'))).toBe(true);
+      // Registered through @azure/functions as on the worker: no test-mode warnings, every function loaded.
+      expect(host.output.filter((line) => line.includes('WARNING'))).toEqual([]);
+      const loaded = host.output.find((line) => line.includes('functions loaded')) ?? '';
+      for (const fn of [
+        'ingest-status(queueTrigger)',
+        'archive-poison(queueTrigger)',
+        'health(httpTrigger)',
+      ]) {
+        expect(loaded).toContain(fn);
+      }
+      expect(loaded).toContain('queue-monitor(timerTrigger)');
     } finally {
       await host.stop();
     }

@@ -93,10 +93,12 @@ describe('rule notifications (Azurite + Cosmos emulator, in process)', () => {
 
     // What the host would move to status-notifications-poison: the last copy, with its last error.
     const poisoned = JSON.stringify({ ...notification, attempt: 2, lastError: 'connection refused' });
+    const retry = { minDelaySeconds: 1, maxDelaySeconds: 1, maxDequeueCount: 5, crashHandBackLimit: 20 };
     const archived = await archiveNotificationPoison(poisoned, delivery(), {
       containers,
       queues,
       now: () => new Date(),
+      retry,
     });
     if (archived.result !== 'archived') throw new Error('not archived');
     const { resource: letter } = await containers.deadletters

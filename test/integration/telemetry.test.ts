@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { QueueFunctionDefinition } from '../../functions/shared/register';
 import { disposeRuntime } from '../../lib/runtime';
 import { recordPoisonArchived, recordRequeued } from '../../lib/telemetry/ingest-telemetry';
 import { sampleQueue, sampleStatusQueues } from '../../lib/telemetry/sample-queues';
@@ -16,7 +15,7 @@ const hostTraceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
 describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emulator, in-memory exporters)', () => {
   const stack = useEmulators();
   const telemetry = useInMemoryTelemetry();
-  let ingestStatus: QueueFunctionDefinition;
+  let ingestStatus: typeof import('../../functions/ingest-status').ingestStatusFunction;
   const saved = { ...process.env };
 
   beforeAll(() => {
@@ -39,7 +38,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
   ): Promise<InvocationContext> => {
     const context = new InvocationContext({
       invocationId: randomUUID(),
-      functionName: ingestStatus.name,
+      functionName: 'ingest-status',
       triggerMetadata: {
         id: randomUUID(),
         dequeueCount,
@@ -48,7 +47,7 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
       traceContext: { traceParent: hostTraceparent },
       logHandler: () => undefined,
     });
-    await ingestStatus.handler(payload, context);
+    await ingestStatus(payload, context);
     return context;
   };
 

@@ -11,8 +11,15 @@ describe('loadConfig', () => {
     expect(config.cosmos.endpoint).toBe('https://127.0.0.1:8081');
     expect(config.cosmos.allowSelfSignedCertificate).toBe(true);
     expect(config.httpPort).toBe(7071);
-    expect(config.queueLockSeconds).toBe(60);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("locks a fetched message for the Functions host's 10 minutes, and reports no agent gap while a lock can still hide a batch", () => {
+    const config = loadConfig({});
+    expect(config.queueLockSeconds).toBe(600);
+    expect(config.agentGapAgeSeconds).toBeGreaterThan(config.queueLockSeconds);
+    expect(() => loadConfig({ STATMGR_AGENT_GAP_AGE_SECONDS: '300' })).toThrow(ConfigError);
+    expect(loadConfig({ STATMGR_QUEUE_LOCK_SECONDS: '4' }).queueLockSeconds).toBe(4);
   });
 
   it('uses identity (no key, verified TLS) for a cloud Cosmos endpoint and a queue service URI', () => {

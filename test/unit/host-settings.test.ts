@@ -12,6 +12,7 @@ describe('queueHostSettings', () => {
       visibilityTimeoutMs: 0,
       maxDequeueCount: 5,
       messageEncoding: 'base64',
+      functionTimeoutMs: 30 * 60_000,
     });
   });
 
@@ -20,6 +21,7 @@ describe('queueHostSettings', () => {
     const settings = queueHostSettings(hostJson);
     expect(settings.messageEncoding).toBe('none');
     expect(settings.maxDequeueCount).toBe(5);
+    expect(settings.functionTimeoutMs).toBe(10 * 60_000);
   });
 
   it('parses .NET time spans and rejects bad ones', () => {

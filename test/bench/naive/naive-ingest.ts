@@ -1,6 +1,6 @@
-import type { InvocationContext } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import { queueDeliveryOf } from '../../../functions/shared/queue-delivery';
-import { registerQueueFunction, type QueueFunctionDefinition } from '../../../functions/shared/register';
+import { failsWithError } from '../../../functions/shared/function-app';
 import { isConflict } from '../../../lib/cosmos/cosmos-errors';
 import { ValidationError } from '../../../lib/errors';
 import { toDocument } from '../../../lib/message/to-document';
@@ -15,29 +15,27 @@ import { benchNames } from '../bench-names';
  * (schema check, deterministic id, same document, 409 counts as stored), so only the batching differs.
  * Loaded only by the bench's naive host (test/bench/naive-host-main.ts), never by the app.
  */
-export const naiveIngest: QueueFunctionDefinition = {
-  kind: 'queue',
-  name: 'bench-naive-ingest',
-  queueName: benchNames.naiveQueue,
-  connection: names.storageConnection,
-  handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
-    const delivery = queueDeliveryOf(context);
-    const checked = checkStatusMessage(payload);
-    if (!checked.ok) throw new ValidationError(checked.reasons);
-    const document = toDocument(checked.value, 0, {
-      batchId: delivery.queueMessageId,
-      seq: undefined,
-      queueMessageId: delivery.queueMessageId,
-      enqueuedAt: delivery.insertionTime,
-      storedAt: new Date().toISOString(),
-    });
-    try {
-      await getRuntime().containers.messages.items.create(document);
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-    }
-    context.log('stored', document.id);
-  },
+export const naiveIngest = async (payload: unknown, context: InvocationContext): Promise<void> => {
+  const delivery = queueDeliveryOf(context);
+  const checked = checkStatusMessage(payload);
+  if (!checked.ok) throw new ValidationError(checked.reasons);
+  const document = toDocument(checked.value, 0, {
+    batchId: delivery.queueMessageId,
+    seq: undefined,
+    queueMessageId: delivery.queueMessageId,
+    enqueuedAt: delivery.insertionTime,
+    storedAt: new Date().toISOString(),
+  });
+  try {
+    await getRuntime().containers.messages.items.create(document);
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+  context.log('stored', document.id);
 };
 
-registerQueueFunction(naiveIngest);
+app.storageQueue('bench-naive-ingest', {
+  queueName: benchNames.naiveQueue,
+  connection: names.storageConnection,
+  handler: failsWithError(naiveIngest),
+});

@@ -1,0 +1,9 @@
+/** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
