@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -72,7 +73,7 @@ describe('deploy package (npm run package)', () => {
     // No test, no local host or emulator plumbing, no CLI, no TypeScript source, no source map.
     expect(
       outsideNodeModules.filter((file) =>
-        /(?:^|\/)test\/|\.test\.|\/local\/(?:emulators|local-host|start-main|host-main)|\/package\/|(?:^|\/|-)cli(?:\/|\.js$)|\.ts$|\.map$/.test(
+        /(?:^|\/)test\/|\.test\.|\/local\/(?:emulators|local-host|queue-listener|http-server)|\/package\/|\/cli\/|\.ts$|\.map$/.test(
           file,
         ),
       ),
