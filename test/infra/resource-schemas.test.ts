@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bicepFiles, readInfra, stripComments } from '../helpers/bicep';
+import { bicepFiles, readInfra, resources, stripComments } from '../helpers/bicep';
 import { checkResource, schemaFile } from '../helpers/resource-schema';
 
 /**
@@ -12,29 +12,11 @@ const schema = schemaFile();
 
 /** Every `resource` declaration that creates something (not `existing`), with its file. */
 const declarations = bicepFiles().flatMap((file) => {
-  const text = stripComments(readInfra(file));
-  return [...text.matchAll(/^resource (\w+) '([^']+)'(?! existing) = (?:if \([^\n]*\) )?/gm)].map((match) => {
-    const start = match.index + match[0].length;
-    const open = text.slice(start).search(/[{[]/) + start;
-    let depth = 0;
-    let end = open;
-    for (let i = open; i < text.length; i += 1) {
-      if (text.startsWith("'''", i)) {
-        i = text.indexOf("'''", i + 3) + 2;
-        continue;
-      }
-      if (text[i] === "'") {
-        i = text.indexOf("'", i + 1);
-        continue;
-      }
-      if (text[i] === '{' || text[i] === '[') depth += 1;
-      else if ((text[i] === '}' || text[i] === ']') && (depth -= 1) === 0) {
-        end = i + 1;
-        break;
-      }
-    }
-    return { file, symbol: match[1]!, type: match[2]!, body: text.slice(open, end) };
-  });
+  const text = readInfra(file);
+  const clean = stripComments(text);
+  return resources(text)
+    .filter((r) => !new RegExp(`^resource ${r.symbol} '[^']+' existing`, 'm').test(clean))
+    .map((r) => ({ file, symbol: r.symbol, type: `${r.type}@${r.apiVersion}`, body: r.body }));
 });
 
 describe('infra resources against their published schemas', () => {
