@@ -1,7 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { StatmgrError } from '../errors';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PermanentError, StatmgrError } from '../errors';
 import { requireGraph } from './require-graph';
 
 /** What `npm run package` deploys: the compiled functions, what they load, and the runtime dependencies. */
@@ -44,10 +53,31 @@ const run = (command: string, args: readonly string[], cwd: string): void => {
   }
 };
 
+/** Written into every package folder: only a folder that holds it is ever removed and rebuilt. */
+export const packageMarker = '.statmgr-package';
+
+/**
+ * Empties `outDir` for a new package: it must not exist yet, be empty, or hold the marker of a package this
+ * code built. Anything else (the project, a parent of it, a folder of other files) is refused, untouched.
+ */
+const clearOutDir = (root: string, outDir: string): void => {
+  const target = resolve(outDir);
+  const up = relative(target, resolve(root));
+  if (up === '' || (!up.startsWith('..') && !isAbsolute(up)))
+    throw new PermanentError(`refusing to build the package in ${target}: it holds the project`);
+  if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(join(target, packageMarker)))
+    throw new PermanentError(
+      `refusing to replace ${target}: it is not a package folder this command built (no ${packageMarker})`,
+    );
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  writeFileSync(join(target, packageMarker), 'built by npm run package; removed and rebuilt by it\n');
+};
+
 /** The compiled function files the Functions host loads (package.json `main`, a glob over one folder). */
 export const functionEntries = (root: string, main: string): string[] => {
   const match = /^(.+)\/\*\.js$/.exec(main);
-  if (!match) throw new StatmgrError(`package.json main must be "<folder>/*.js", got ${main}`);
+  if (!match) throw new PermanentError(`package.json main must be "<folder>/*.js", got ${main}`);
   const folder = join(root, match[1]!);
   let names: string[];
   try {
@@ -56,7 +86,7 @@ export const functionEntries = (root: string, main: string): string[] => {
     names = [];
   }
   if (names.length === 0)
-    throw new StatmgrError(`no compiled functions in ${folder}: run npm run build first`);
+    throw new PermanentError(`no compiled functions in ${folder}: run npm run build first`);
   return names.map((name) => join(folder, name));
 };
 
@@ -78,12 +108,11 @@ export const buildDeployPackage = (options: {
     .filter(([name]) => !(name in manifest.dependencies))
     .map(([name, by]) => `${name} (required by ${by.map((file) => relative(root, file)).join(', ')})`);
   if (notDeclared.length > 0)
-    throw new StatmgrError(
+    throw new PermanentError(
       `the functions load packages that are not runtime dependencies: ${notDeclared.join('; ')}`,
     );
 
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  clearOutDir(root, outDir);
   for (const file of graph.files) {
     const target = join(outDir, relative(root, file));
     mkdirSync(dirname(target), { recursive: true });

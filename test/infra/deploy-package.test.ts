@@ -63,7 +63,7 @@ describe('deploy package (npm run package)', () => {
     expect(
       outsideNodeModules.filter(
         (file) =>
-          !/^(?:host\.json|package\.json|package-lock\.json|dist\/(?:functions|lib|schema)\/.+\.(?:js|json))$/.test(
+          !/^(?:host\.json|package\.json|package-lock\.json|\.statmgr-package|dist\/(?:functions|lib|schema)\/.+\.(?:js|json))$/.test(
             file,
           ),
       ),
@@ -170,6 +170,23 @@ describe('require graph of the compiled functions', () => {
       expect(existsSync(join(fake, 'out'))).toBe(false);
     } finally {
       rmSync(fake, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('package folder', () => {
+  it('never removes a folder it did not build: not the project, a parent of it or a folder of other files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'statmgr-out-'));
+    try {
+      writeFileSync(join(dir, 'precious.txt'), 'keep me');
+      for (const outDir of [dir, root, join(root, '..'), '/'])
+        expect(() => buildDeployPackage({ root, outDir, zip: false })).toThrow(
+          /refusing to (?:replace|build)/,
+        );
+      expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+      expect(existsSync(join(root, 'package.json'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
