@@ -176,17 +176,27 @@ describe('require graph of the compiled functions', () => {
 
 describe('package folder', () => {
   it('never removes a folder it did not build: not the project, a parent of it or a folder of other files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'statmgr-out-'));
+    // All in a temporary folder, so that a broken guard removes nothing that matters.
+    const parent = mkdtempSync(join(tmpdir(), 'statmgr-out-'));
+    const project = join(parent, 'project');
+    const other = join(parent, 'other');
     try {
-      writeFileSync(join(dir, 'precious.txt'), 'keep me');
-      for (const outDir of [dir, root, join(root, '..'), '/'])
-        expect(() => buildDeployPackage({ root, outDir, zip: false })).toThrow(
+      mkdirSync(join(project, 'dist', 'functions'), { recursive: true });
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'x', version: '1.0.0', main: 'dist/functions/*.js', dependencies: {} }),
+      );
+      writeFileSync(join(project, 'dist', 'functions', 'f.js'), '');
+      mkdirSync(other);
+      writeFileSync(join(other, 'precious.txt'), 'keep me');
+      for (const outDir of [project, parent, other])
+        expect(() => buildDeployPackage({ root: project, outDir, zip: false })).toThrow(
           /refusing to (?:replace|build)/,
         );
-      expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
-      expect(existsSync(join(root, 'package.json'))).toBe(true);
+      expect(readFileSync(join(other, 'precious.txt'), 'utf8')).toBe('keep me');
+      expect(existsSync(join(project, 'dist', 'functions', 'f.js'))).toBe(true);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });
