@@ -314,11 +314,33 @@ describe('no key, and everything observable', () => {
       'Microsoft.Storage/storageAccounts/queueServices',
       'Microsoft.Web/sites',
     ]);
+    const supported = JSON.parse(
+      readFileSync(join(__dirname, 'schema', 'diagnostic-categories.json'), 'utf8'),
+    ) as Record<string, { logs: string[]; metrics: string[] }>;
     for (const s of settings) {
-      const props = entry(resourceObject(s.body), 'properties');
+      const body = resourceObject(s.body);
+      const target = scopeOf(text, nodeText(entry(body, 'scope')));
+      const props = entry(body, 'properties');
       expect(nodeText(entry(props, 'workspaceId'))).toBe('workspaceId');
-      const logs = entry(props, 'logs');
-      expect(logs?.kind === 'array' && logs.items.length > 0).toBe(true);
+      const categories = (key: string): string[] => {
+        const list = entry(props, key);
+        return (list?.kind === 'array' ? list.items : []).map((item) =>
+          nodeText(entry(item, 'category')).replace(/^'|'$/g, ''),
+        );
+      };
+      expect(categories('logs').length).toBeGreaterThan(0);
+      // A category the resource type does not have fails the whole deployment.
+      expect({
+        target,
+        logs: categories('logs').filter((c) => !supported[target]?.logs.includes(c)),
+      }).toEqual({
+        target,
+        logs: [],
+      });
+      expect({
+        target,
+        metrics: categories('metrics').filter((c) => !supported[target]?.metrics.includes(c)),
+      }).toEqual({ target, metrics: [] });
     }
     expect(resolveOutput(passedTo('modules/diagnostics.bicep', 'workspaceId'))).toBe('workspace.id');
   });
