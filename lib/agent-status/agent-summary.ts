@@ -32,15 +32,30 @@ export interface AgentRange {
 }
 
 /**
- * The sequence range an envelope carries: `seq` to `seq + messages - 1` of the envelope's agent (taken from
- * its first valid message). Every position counts: an invalid one is kept in `deadletters`, not lost.
+ * The sequence ranges an envelope carries: `seq` to `seq + messages - 1` of the envelope's agent (taken from
+ * its first valid message). Every position counts (an invalid one is kept in `deadletters`, not lost) except
+ * the `excluded` positions: items whose id was already stored with different content were not stored.
  */
-export const agentRangeOf = (parsed: ParsedQueueMessage): AgentRange | undefined => {
-  if (parsed.kind !== 'envelope' || parsed.seq === undefined) return undefined;
+export const agentRangesOf = (
+  parsed: ParsedQueueMessage,
+  excluded: ReadonlySet<number> = new Set(),
+): AgentRange[] => {
+  if (parsed.kind !== 'envelope' || parsed.seq === undefined) return [];
   const first = parsed.items.find((item) => item.ok);
-  if (!first?.ok) return undefined;
+  if (!first?.ok) return [];
   const { site, machine } = first.message;
-  return { site, machine, first: parsed.seq, last: parsed.seq + parsed.items.length - 1 };
+  const ranges: AgentRange[] = [];
+  let start: number | undefined;
+  parsed.items.forEach((item, index) => {
+    const seq = parsed.seq! + index;
+    if (excluded.has(item.position)) {
+      if (start !== undefined) ranges.push({ site, machine, first: start, last: seq - 1 });
+      start = undefined;
+    } else start ??= seq;
+  });
+  if (start !== undefined)
+    ranges.push({ site, machine, first: start, last: parsed.seq + parsed.items.length - 1 });
+  return ranges;
 };
 
 const covered = (ranges: readonly TimedRange[], { first, last }: AgentRange): boolean =>

@@ -1,10 +1,16 @@
 import type { Container } from '@azure/cosmos';
 import { PermanentError } from '../errors';
-import { deadLetterId } from '../message/ids';
+import { rawContentHash } from '../message/content-hash';
+import { deadLetterId, uuidV5 } from '../message/ids';
 import type { EnvelopeContext } from '../message/parse-queue-message';
 import { storeDocuments } from '../cosmos/store-documents';
 
-export const deadLetterSources = ['ingest-validation', 'store-rejected', 'poison-queue'] as const;
+export const deadLetterSources = [
+  'ingest-validation',
+  'store-rejected',
+  'poison-queue',
+  'id-conflict',
+] as const;
 export type DeadLetterSource = (typeof deadLetterSources)[number];
 
 export const replayStates = ['pending', 'replaying', 'replayed'] as const;
@@ -45,6 +51,19 @@ export interface DeadLetter {
   /** Poison letters: the last error the ingest function recorded for this body, when it could. */
   lastError?: string;
   replay: ReplayState;
+  /** `sha256:` over `raw`: a letter id taken by a letter with another hash gets a new id, never dropped. */
+  contentHash: string;
+  /** Source `id-conflict`: the id that is taken, and both versions' content hashes. */
+  conflict?: IdConflictDetail;
+  /** This letter's own id was taken by a different letter (`conflictsWith`); it was stored under a new id. */
+  conflictsWith?: string;
+}
+
+export interface IdConflictDetail {
+  /** The status message id already stored with other content. */
+  readonly documentId: string;
+  readonly storedHash: string;
+  readonly incomingHash: string;
 }
 
 export interface DeadLetterInput {
@@ -61,6 +80,7 @@ export interface DeadLetterInput {
   readonly lastError?: string | undefined;
   /** What the id is derived from, when not the batch (or queue message) id: the poison message id. */
   readonly idKey?: string;
+  readonly conflict?: IdConflictDetail;
 }
 
 /** The id is derived from the batch (or queue message) and position, so a redelivery adds no second copy. */
@@ -79,23 +99,45 @@ export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => ({
   deadLetteredAt: input.now,
   ...(input.lastError === undefined ? {} : { lastError: input.lastError }),
   replay: { state: 'pending' },
+  contentHash: rawContentHash(input.raw),
+  ...(input.conflict ? { conflict: { ...input.conflict } } : {}),
 });
+
+const letterHash = (value: Readonly<Record<string, unknown>>): string =>
+  typeof value.raw === 'string' ? rawContentHash(value.raw) : rawContentHash(JSON.stringify(value.raw));
 
 /**
  * Stores dead letters idempotently and returns the ones this call wrote (not those an earlier delivery
  * already stored); throws TransientError while Cosmos is unavailable. A letter Cosmos refuses is never
- * dropped quietly: that throws, so the message is retried and, in the end, poisoned.
+ * dropped quietly: that throws, so the message is retried and, in the end, poisoned. A letter whose id is
+ * already taken by a letter with other content (a replayed item failing again, a reused batch id) is stored
+ * under an id derived from its own content hash, with `conflictsWith` naming the taken id.
  */
 export const storeDeadLetters = async (
   container: Container,
   letters: readonly DeadLetter[],
 ): Promise<DeadLetter[]> => {
-  const result = await storeDocuments(container, letters, (letter) => letter.id);
+  const result = await storeDocuments(container, letters, (letter) => letter.id, { contentHash: letterHash });
   if (result.rejected.length > 0) {
     throw new PermanentError(
       `Cosmos DB refused ${result.rejected.length} dead letter(s): ${result.rejected[0]!.reason}`,
     );
   }
-  const earlier = new Set(result.alreadyStored.map((letter) => letter.id));
-  return letters.filter((letter) => !earlier.has(letter.id));
+  const notWritten = new Set([
+    ...result.alreadyStored.map((letter) => letter.id),
+    ...result.conflicts.map(({ document }) => document.id),
+  ]);
+  const written = letters.filter((letter) => !notWritten.has(letter.id));
+  if (result.conflicts.length === 0) return written;
+  const renamed = result.conflicts.map(({ document, incomingHash }): DeadLetter => ({
+    ...document,
+    id: uuidV5(`deadletter-conflict:${document.id}:${incomingHash}`),
+    conflictsWith: document.id,
+  }));
+  const again = await storeDocuments(container, renamed, (letter) => letter.id, { contentHash: letterHash });
+  if (again.rejected.length > 0 || again.conflicts.length > 0) {
+    throw new PermanentError(`Cosmos DB refused a renamed dead letter (${renamed[0]!.conflictsWith ?? ''})`);
+  }
+  const already = new Set(again.alreadyStored.map((letter) => letter.id));
+  return [...written, ...renamed.filter((letter) => !already.has(letter.id))];
 };

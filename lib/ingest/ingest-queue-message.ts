@@ -1,4 +1,4 @@
-import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
+import { agentRangesOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
 import {
@@ -7,7 +7,9 @@ import {
   type DeadLetter,
   type DeadLetterSource,
 } from '../dead-letters/dead-letter';
+import { idConflictLetters } from '../dead-letters/id-conflict';
 import { ValidationError } from '../errors';
+import { contentHashOf } from '../message/content-hash';
 import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
@@ -106,7 +108,10 @@ export const ingestQueueMessage = async (
     }
   }
 
-  const result = await storeDocuments(deps.containers.messages, documents, partitionKeyOf);
+  const result = await storeDocuments(deps.containers.messages, documents, partitionKeyOf, {
+    contentHash: contentHashOf,
+  });
+  letters.push(...idConflictLetters(result.conflicts, { ...letterBase, batchId, envelope: parsed.envelope }));
   for (const { document, reason } of result.rejected) {
     letters.push(
       buildDeadLetter({
@@ -121,8 +126,11 @@ export const ingestQueueMessage = async (
   }
   const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
-  const range = agentRangeOf(parsed);
-  if (range) await recordAgentRange(deps.containers.agents, range, now);
+  // A position whose id conflicts was not stored: its number is not credited.
+  const conflicting = new Set(result.conflicts.map(({ document }) => document.position));
+  for (const range of agentRangesOf(parsed, conflicting)) {
+    await recordAgentRange(deps.containers.agents, range, now);
+  }
   return {
     batchId,
     stored: result.created,

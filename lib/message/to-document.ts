@@ -1,3 +1,4 @@
+import { contentHashOf } from './content-hash';
 import { statusMessageId } from './ids';
 import type { StatusMessage, StoredStatusMessage } from './types';
 
@@ -23,4 +24,5 @@ export const toDocument = (
   queueMessageId: delivery.queueMessageId,
   enqueuedAt: delivery.enqueuedAt,
   storedAt: delivery.storedAt,
+  contentHash: contentHashOf(message as unknown as Record<string, unknown>),
 });

@@ -34,6 +34,8 @@ export interface StoredStatusMessage extends StatusMessage {
   queueMessageId: string;
   enqueuedAt: string;
   storedAt: string;
+  /** `contentHashOf` the sender's fields: a 409 with another hash is an id conflict, not a duplicate. */
+  contentHash: string;
 }
 
 export interface Envelope {
