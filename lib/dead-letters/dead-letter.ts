@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { PermanentError } from '../errors';
+import { boundReasons, PermanentError } from '../errors';
 import { rawContentHash } from '../message/content-hash';
 import { deadLetterId, uuidV5 } from '../message/ids';
 import type { EnvelopeContext } from '../message/parse-queue-message';
@@ -53,6 +53,8 @@ export interface DeadLetter {
   replay: ReplayState;
   /** `sha256:` over `raw`: a letter id taken by a letter with another hash gets a new id, never dropped. */
   contentHash: string;
+  /** Set when `raw` was too large to keep whole (only its start is kept): its length in characters. */
+  rawTruncated?: { readonly length: number };
   /** Source `id-conflict`: the id that is taken, and both versions' content hashes. */
   conflict?: IdConflictDetail;
   /** This letter's own id was taken by a different letter (`conflictsWith`); it was stored under a new id. */
@@ -83,28 +85,61 @@ export interface DeadLetterInput {
   readonly conflict?: IdConflictDetail;
 }
 
-/** The id is derived from the batch (or queue message) and position, so a redelivery adds no second copy. */
-export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => ({
-  id: deadLetterId(input.idKey ?? input.batchId ?? input.queueMessageId, input.position),
-  type: deadLetterType,
-  source: input.source,
-  reasons: [...input.reasons],
-  raw: input.raw,
-  position: input.position,
-  batchId: input.batchId,
-  ...(input.envelope ? { envelope: input.envelope } : {}),
-  queueMessageId: input.queueMessageId,
-  dequeueCount: input.dequeueCount,
-  enqueuedAt: input.enqueuedAt,
-  deadLetteredAt: input.now,
-  ...(input.lastError === undefined ? {} : { lastError: input.lastError }),
-  replay: { state: 'pending' },
-  contentHash: rawContentHash(input.raw),
-  ...(input.conflict ? { conflict: { ...input.conflict } } : {}),
-});
+/**
+ * Cosmos DB refuses an item over 2 MB (system properties included). `raw` is at most this many bytes as JSON,
+ * reasons are bounded (20 of at most 1 KiB, see boundReasons) and so is `lastError`: a dead letter always fits.
+ */
+const maxRawJsonBytes = 1024 * 1024;
+const maxLastErrorLength = 4096;
 
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text), 'utf8');
+
+/** `raw`, cut (never split inside a character pair) until its JSON form fits in maxRawJsonBytes. */
+const boundedRaw = (raw: string): { raw: string; truncated: boolean } => {
+  let bytes = jsonBytes(raw);
+  if (bytes <= maxRawJsonBytes) return { raw, truncated: false };
+  let cut = raw;
+  while (bytes > maxRawJsonBytes) {
+    let length = Math.floor((cut.length * maxRawJsonBytes) / bytes) - 16;
+    if (/[\uD800-\uDBFF]/.test(cut.charAt(length - 1))) length -= 1;
+    cut = cut.slice(0, Math.max(0, length));
+    bytes = jsonBytes(cut);
+  }
+  return { raw: cut, truncated: true };
+};
+
+const cutText = (text: string, max: number): string =>
+  text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+
+/** The id is derived from the batch (or queue message) and position, so a redelivery adds no second copy. */
+export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => {
+  const { raw, truncated } = boundedRaw(input.raw);
+  return {
+    id: deadLetterId(input.idKey ?? input.batchId ?? input.queueMessageId, input.position),
+    type: deadLetterType,
+    source: input.source,
+    reasons: boundReasons(input.reasons),
+    raw,
+    ...(truncated ? { rawTruncated: { length: input.raw.length } } : {}),
+    position: input.position,
+    batchId: input.batchId,
+    ...(input.envelope ? { envelope: input.envelope } : {}),
+    queueMessageId: input.queueMessageId,
+    dequeueCount: input.dequeueCount,
+    enqueuedAt: input.enqueuedAt,
+    deadLetteredAt: input.now,
+    ...(input.lastError === undefined ? {} : { lastError: cutText(input.lastError, maxLastErrorLength) }),
+    replay: { state: 'pending' },
+    contentHash: rawContentHash(input.raw),
+    ...(input.conflict ? { conflict: { ...input.conflict } } : {}),
+  };
+};
+
+/** A letter's `contentHash`; for a letter stored before hashes existed, the hash of its `raw`. */
 const letterHash = (value: Readonly<Record<string, unknown>>): string =>
-  typeof value.raw === 'string' ? rawContentHash(value.raw) : rawContentHash(JSON.stringify(value.raw));
+  typeof value.contentHash === 'string'
+    ? value.contentHash
+    : rawContentHash(typeof value.raw === 'string' ? value.raw : JSON.stringify(value.raw));
 
 /**
  * Stores dead letters idempotently and returns the ones this call wrote (not those an earlier delivery

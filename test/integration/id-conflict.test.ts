@@ -120,6 +120,35 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
     expect(await ingest(envelope)).toMatchObject({ stored: 0, duplicates: 1, deadLettered: 0 });
   });
 
+  it('stores the largest dead letters a 64 KiB queue message can provoke, each well under 2 MB', async () => {
+    const { containers } = stack();
+    const item = {
+      time: '2026-11-25T13:37:00Z',
+      severity: 'info',
+      messageId: 1,
+      component: 'C',
+      insertionStrings: Array<number>(30_100).fill(0),
+    };
+    const bodies = {
+      // One rule broken per array element: 30 101 reasons before bounding.
+      manyReasons: JSON.stringify({ ...anEnvelope(0, { machine: 'WS-BIG' }), messages: [item] }),
+      // Every character escapes to 6 bytes in JSON (\u0001): the largest raw a queue message can carry.
+      controlCharacters: '\u0001'.repeat(64 * 1024),
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      const received = delivery();
+      const outcome = await ingestQueueMessage(body, received, { containers, now: () => new Date() });
+      expect(outcome.deadLettered).toBe(1);
+      const stored = (await readAll<DeadLetter>(containers.deadletters)).find(
+        (l) => l.queueMessageId === received.queueMessageId,
+      )!;
+      const bytes = Buffer.byteLength(JSON.stringify(stored));
+      process.stdout.write(`dead letter for ${name}: ${bytes} bytes, ${stored.reasons.length} reasons\n`);
+      expect(stored.reasons.length).toBeLessThanOrEqual(21);
+      expect(bytes).toBeLessThan(512 * 1024);
+    }
+  });
+
   it('keeps a dead letter whose id is taken by a different one under a new id', async () => {
     const batchId = randomUUID();
     const first = anEnvelope(2, { batchId, machine: 'WS-DL' });
