@@ -78,6 +78,9 @@ export class OutboxFullError extends StatmgrError {}
 /** Another process holds the agent's outbox: two agents must never share one outbox directory. */
 export class OutboxLockedError extends PermanentError {}
 
+/** The outbox could not write or fsync a record (disk full, I/O error): `report` did not take the message. */
+export class OutboxWriteError extends StatmgrError {}
+
 export const isTransient = (error: unknown): error is TransientError => error instanceof TransientError;
 
 export const describeError = (error: unknown): string =>
