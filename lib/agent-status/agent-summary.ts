@@ -6,6 +6,29 @@ import { uuidV5 } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
 import { mergeTimedRange, type TimedRange } from './seq-ranges';
 
+/** At most this many ranges are kept per agent: past it, the lowest are forgotten (`forgottenBelow`). */
+export const maxRangesKept = 1000;
+/** A range starting more than this beyond the highest number seen is not credited (a sender's bug). */
+export const maxSeqJump = 10_000_000;
+
+/**
+ * Merges `incoming` into `ranges`, bounded whatever senders do: a range absurdly beyond the highest number
+ * seen is refused (not credited), and past `maxRangesKept` ranges the lowest are dropped. Pure.
+ */
+export const mergeBounded = (
+  ranges: readonly TimedRange[],
+  incoming: TimedRange,
+): { ranges: TimedRange[]; refused: boolean; forgottenBelow: number | undefined } => {
+  const highest = ranges.at(-1)?.last;
+  if (highest !== undefined && incoming.first > highest + maxSeqJump) {
+    return { ranges: [...ranges], refused: true, forgottenBelow: undefined };
+  }
+  const merged = mergeTimedRange(ranges, incoming);
+  if (merged.length <= maxRangesKept) return { ranges: merged, refused: false, forgottenBelow: undefined };
+  const kept = merged.slice(merged.length - maxRangesKept);
+  return { ranges: kept, refused: false, forgottenBelow: kept[0]!.first };
+};
+
 /** The one document per agent in `agents` (partition key `/site`, `/machine`). */
 export interface AgentSummary {
   readonly id: string;
@@ -13,6 +36,10 @@ export interface AgentSummary {
   readonly machine: string;
   /** Sorted, disjoint ranges of sequence numbers the server has taken in (stored or dead-lettered). */
   readonly ranges: readonly TimedRange[];
+  /** Set once more than `maxRangesKept` ranges were seen: numbers below it are no longer tracked. */
+  readonly forgottenBelow?: number;
+  /** Ranges not credited because they started absurdly beyond the highest number seen. */
+  readonly refusedRanges?: number;
   readonly firstSeenAt: string;
   readonly updatedAt: string;
 }
@@ -90,9 +117,14 @@ export const recordAgentRange = async (
         return;
       }
       if (covered(resource.ranges, range)) return;
+      if (resource.forgottenBelow !== undefined && range.last < resource.forgottenBelow) return;
+      const merged = mergeBounded(resource.ranges, incoming);
+      const forgottenBelow = Math.max(merged.forgottenBelow ?? 0, resource.forgottenBelow ?? 0);
       const updated: AgentSummary = {
         ...resource,
-        ranges: mergeTimedRange(resource.ranges, incoming),
+        ranges: merged.ranges,
+        ...(forgottenBelow > 0 ? { forgottenBelow } : {}),
+        ...(merged.refused ? { refusedRanges: (resource.refusedRanges ?? 0) + 1 } : {}),
         updatedAt: now,
       };
       await container

@@ -8,7 +8,7 @@ import {
   type DeadLetterSource,
 } from '../dead-letters/dead-letter';
 import { idConflictLetters } from '../dead-letters/id-conflict';
-import { ValidationError } from '../errors';
+import { describeError, ValidationError } from '../errors';
 import { contentHashOf } from '../message/content-hash';
 import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
@@ -31,6 +31,8 @@ export interface IngestOutcome {
   readonly requestCharge: number;
   /** The source of each dead letter written (telemetry counts them by source). */
   readonly deadLetterSources?: readonly DeadLetterSource[];
+  /** The agent summary could not be updated (the documents are committed all the same). */
+  readonly summaryError?: string;
 }
 
 export interface IngestDeps {
@@ -128,8 +130,14 @@ export const ingestQueueMessage = async (
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   // A position whose id conflicts was not stored: its number is not credited.
   const conflicting = new Set(result.conflicts.map(({ document }) => document.position));
+  // The documents are committed: a failing summary update is noted, never a failure of the envelope.
+  let summaryError: string | undefined;
   for (const range of agentRangesOf(parsed, conflicting)) {
-    await recordAgentRange(deps.containers.agents, range, now);
+    try {
+      await recordAgentRange(deps.containers.agents, range, now);
+    } catch (error) {
+      summaryError = describeError(error);
+    }
   }
   return {
     batchId,
@@ -138,5 +146,6 @@ export const ingestQueueMessage = async (
     deadLettered: written.length,
     requestCharge: result.requestCharge,
     deadLetterSources: written.map((letter) => letter.source),
+    ...(summaryError === undefined ? {} : { summaryError }),
   };
 };

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { agentSummaryId, type AgentSummary } from '../../lib/agent-status/agent-summary';
+import { summarize } from '../../lib/agent-status/agent-status';
+import {
+  agentSummaryId,
+  maxRangesKept,
+  recordAgentRange,
+  type AgentSummary,
+} from '../../lib/agent-status/agent-summary';
 import type { DeadLetter } from '../../lib/dead-letters/dead-letter';
 import { ingestQueueMessage, type QueueDelivery } from '../../lib/ingest/ingest-queue-message';
 import { contentHashOf } from '../../lib/message/content-hash';
@@ -165,5 +171,49 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
     expect(letters.map((l) => l.id)).toContain(renamed.conflictsWith);
     expect(await ingest(again)).toMatchObject({ deadLettered: 0 });
     expect(await lettersOf(batchId)).toHaveLength(2);
+  });
+
+  it('keeps an agent summary bounded: at most 1000 ranges, no credit for an absurd seq', async () => {
+    const { agents } = stack().containers;
+    const machine = 'WS-RANGES';
+    const now = new Date().toISOString();
+    // A sender that numbers every other message: one range each (seeded directly, then merged through).
+    const ranges = Array.from({ length: maxRangesKept }, (_, i) => ({
+      first: 2 * i + 1,
+      last: 2 * i + 1,
+      since: now,
+    }));
+    await agents.items.create({
+      id: agentSummaryId('P01', machine),
+      site: 'P01',
+      machine,
+      ranges,
+      firstSeenAt: now,
+      updatedAt: now,
+    });
+    for (const seq of [2001, 2003, 2005]) {
+      await recordAgentRange(agents, { site: 'P01', machine, first: seq, last: seq }, now);
+    }
+    await recordAgentRange(agents, { site: 'P01', machine, first: 1e12, last: 1e12 + 5 }, now);
+    const summary = (await summaryOf(machine))!;
+    expect(summary.ranges).toHaveLength(maxRangesKept);
+    expect(summary.forgottenBelow).toBe(7);
+    expect(summary.refusedRanges).toBe(1);
+    const status = summarize(summary, new Date(), 0);
+    expect(status.highestSeen).toBe(2005);
+    expect(status.gaps[0]).toMatchObject({ first: 8, last: 8 });
+  });
+
+  it('never fails an envelope whose documents are committed because its summary update fails', async () => {
+    const { containers } = stack();
+    // A real Cosmos container that does not exist: every summary read and write fails.
+    const broken = { ...containers, agents: containers.messages.database.container('no-such-container') };
+    const envelope = anEnvelope(2, { machine: 'WS-NOSUM', seq: 1 });
+    const outcome = await ingestQueueMessage(JSON.stringify(envelope), delivery(), {
+      containers: broken,
+      now: () => new Date(),
+    });
+    expect(outcome).toMatchObject({ stored: 2 });
+    expect(outcome.summaryError).toMatch(/WS-NOSUM/);
   });
 });
