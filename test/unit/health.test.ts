@@ -67,7 +67,7 @@ describe('health checks', () => {
     expect(backend.accepted()).toBeGreaterThan(0);
     // Cancelled: the clients close their connections instead of leaving the requests hanging.
     await waitUntil(
-      () => backend.open.size === 0,
+      () => Promise.resolve(backend.open.size === 0),
       'the cancelled requests to close their connections',
       10_000,
       20,
