@@ -62,7 +62,8 @@ describe('health checks', () => {
     const report = await checkHealth(runtime, 300);
     expect(report.ok).toBe(false);
     for (const part of Object.values(report.parts)) {
-      expect(part).toMatchObject({ ok: false, detail: expect.stringContaining('no answer within 300 ms') });
+      expect(part.ok).toBe(false);
+      expect(part.detail).toContain('no answer within 300 ms');
     }
     expect(backend.accepted()).toBeGreaterThan(0);
     // Cancelled: the clients close their connections instead of leaving the requests hanging.
