@@ -188,6 +188,13 @@ export const settingSpecs = [
     defaultText: './.statmgr-outbox',
     description: "the agent CLI's outbox directory",
   },
+  {
+    name: 'STATMGR_AGENT_SAS',
+    kind: 'text',
+    scope: 'cli',
+    description:
+      "the agent CLI's SAS token (sv=...&sig=...) for the queue service URL; or --sas-file (never an argument)",
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof settingSpecs)[number]['name'];

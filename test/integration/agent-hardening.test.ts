@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AccountSASPermissions, QueueServiceClient } from '@azure/storage-queue';
 import { Outbox } from '../../lib/agent/outbox';
+import { azuriteConnectionString } from '../../lib/config';
 import { StatusReporter } from '../../lib/agent/status-reporter';
 import type { StatusMessage } from '../../lib/message/types';
 import { agentScript } from '../helpers/agent-process';
@@ -50,7 +52,8 @@ describe('agent hardening (Azurite)', () => {
     const reporter = await StatusReporter.open({ outboxDir: dir, queue, maxWaitMs: 0 });
     try {
       await reporter.report(aStatusMessage({ machine: 'WS-HARD' }));
-      expect(await reporter.flush(30_000)).toBe(true);
+      // close() flushes and resolves true only once nothing is left in the outbox.
+      expect(await reporter.close(30_000)).toBe(true);
       expect(reporter.stats()).toMatchObject({ rejected: 1, pending: 0, sentMessages: 1 });
     } finally {
       await reporter.close(0);
@@ -74,5 +77,34 @@ describe('agent hardening (Azurite)', () => {
     expect(output).toContain('stdin line 4: is not valid JSON');
     const segments = existsSync(outbox) ? readdirSync(outbox).filter((n) => n.endsWith('.log')) : [];
     expect(segments).toEqual([]);
+  });
+
+  it('send: takes a SAS from STATMGR_AGENT_SAS (never an argument) and never prints it', async () => {
+    const port = stack().emulators.queuePort;
+    const service = QueueServiceClient.fromConnectionString(azuriteConnectionString(port));
+    const sasUrl = new URL(
+      service.generateAccountSasUrl(new Date(Date.now() + 3600_000), AccountSASPermissions.parse('a'), 'o'),
+    );
+    const token = sasUrl.search.slice(1);
+    const signature = sasUrl.searchParams.get('sig')!;
+    const queueUrl = `http://127.0.0.1:${port}/devstoreaccount1`;
+    const env = { PATH: process.env.PATH ?? '', STATMGR_AGENT_SAS: token };
+    const line = JSON.stringify(aStatusMessage({ machine: 'WS-SAS-ENV' }));
+    const sent = await runSend(
+      ['--outbox', join(dir, 'a'), '--queue-url', queueUrl, '--timeout', '30'],
+      line,
+      env,
+    );
+    expect(sent).toMatchObject({ code: 0, output: expect.stringContaining('sent: P01/WS-SAS-ENV#1') });
+    expect(sent.output).not.toContain(signature);
+
+    const onArgument = await runSend(
+      ['--outbox', join(dir, 'b'), '--queue-url', `${queueUrl}?${token}`],
+      line,
+      {},
+    );
+    expect(onArgument.code).toBe(2);
+    expect(onArgument.output).toContain('--queue-url: carries a SAS (sig=)');
+    expect(onArgument.output).not.toContain(signature);
   });
 });
