@@ -63,7 +63,6 @@ export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
   const parsed = parseQueueMessage(body);
   const reasons = parsed.items.flatMap((item) => (item.ok ? [] : item.reasons));
   if (reasons.length > 0) throw new ValidationError(reasons);
-  if (corrected !== undefined) checkReplayIdentity(letter, context?.batchId, parsed);
   const text = JSON.stringify(body);
   const size = Buffer.byteLength(text, 'utf8');
   if (size > limits.queueMessageBytes) {
@@ -71,5 +70,6 @@ export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
       `body: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`,
     ]);
   }
+  if (corrected !== undefined) checkReplayIdentity(letter, context?.batchId, parsed);
   return text;
 };
