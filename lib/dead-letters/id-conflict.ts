@@ -1,5 +1,5 @@
 import type { IdConflict } from '../cosmos/store-documents';
-import { messageContent } from '../message/content-hash';
+import { canonicalMessageJson } from '../message/content-hash';
 import type { EnvelopeContext } from '../message/parse-queue-message';
 import type { StoredStatusMessage } from '../message/types';
 import { buildDeadLetter, type DeadLetter, type DeadLetterInput } from './dead-letter';
@@ -22,7 +22,8 @@ export const idConflictLetters = (
         `id-conflict: id ${document.id} is already stored with different content ` +
           `(stored ${storedHash}, this message ${incomingHash}); this message was not stored`,
       ],
-      raw: JSON.stringify(messageContent(document as unknown as Record<string, unknown>)),
+      // Canonical JSON of the sender's fields: the letter's own contentHash is then the incoming hash.
+      raw: canonicalMessageJson(document as unknown as Record<string, unknown>),
       position: document.position,
       conflict: { documentId: document.id, storedHash, incomingHash },
     }),

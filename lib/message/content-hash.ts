@@ -54,7 +54,11 @@ const sha256 = (text: string): string => `sha256:${createHash('sha256').update(t
  * `sha256:` and 64 hex digits over the canonical JSON of the sender's fields.
  */
 export const contentHashOf = (message: Readonly<Record<string, unknown>>): string =>
-  sha256(canonicalJson(messageContent(message)));
+  sha256(canonicalMessageJson(message));
+
+/** The sender's fields as canonical JSON (keys sorted): what `contentHashOf` hashes. */
+export const canonicalMessageJson = (message: Readonly<Record<string, unknown>>): string =>
+  canonicalJson(messageContent(message));
 
 /** The content hash of a dead letter: over what was received (the raw text), whatever the reasons. */
 export const rawContentHash = (raw: string): string => sha256(raw);

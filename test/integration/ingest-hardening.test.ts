@@ -88,6 +88,7 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
       incomingHash: contentHashOf(body),
     });
     expect(letter.conflict!.storedHash).not.toBe(letter.conflict!.incomingHash);
+    expect(letter.contentHash).toBe(letter.conflict!.incomingHash);
     expect(letter.reasons[0]).toMatch(/^id-conflict: id .* already stored with different content/);
     expect(letter.envelope).toMatchObject({ batchId, seq: 40 });
 
