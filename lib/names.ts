@@ -7,6 +7,9 @@ export const names = {
   deadlettersContainer: 'deadletters',
   /** One summary document per agent (sequence ranges stored); partition key `/site`, `/machine`. */
   agentsContainer: 'agents',
+  /** Component and machine summaries (issue 14): per-envelope count deltas, resets, presence; key `/site`. */
+  summariesContainer: 'summaries',
+  summariesPartitionKeyPath: '/site',
   /** Hierarchical partition key of `status-messages`: all messages of one machine share a logical partition. */
   messagesPartitionKeyPaths: ['/site', '/machine'],
   deadlettersPartitionKeyPath: '/id',

@@ -12,6 +12,7 @@ import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
 import type { StoredStatusMessage } from '../message/types';
+import { recordSummaries } from '../summaries/record-summaries';
 
 /** What the trigger knows about one queue message delivery (from the trigger metadata). */
 export interface QueueDelivery {
@@ -34,6 +35,8 @@ export interface IngestOutcome {
 export interface IngestDeps {
   readonly containers: CosmosContainers;
   readonly now: () => Date;
+  /** Summaries are counted unless the configuration switches them off (the bench's comparison only). */
+  readonly config?: { readonly summaries: { readonly enabled: boolean } };
 }
 
 const partitionKeyOf = (document: StoredStatusMessage): [string, string] => [document.site, document.machine];
@@ -120,6 +123,9 @@ export const ingestQueueMessage = async (
     );
   }
   const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
+  // After the commit, before the queue message completes: the component and machine summaries (issue 14).
+  if (deps.config?.summaries.enabled !== false)
+    await recordSummaries(deps.containers, { parsed, batchId, documents, result, now });
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   const range = agentRangeOf(parsed);
   if (range) await recordAgentRange(deps.containers.agents, range, now);

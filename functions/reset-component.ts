@@ -1,0 +1,27 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { getRuntime } from '../lib/runtime';
+import { resetComponent } from '../lib/summaries/reset-component';
+import { checkSummaryRequest } from '../lib/summaries/summary-request';
+import { answer, queryOf } from './shared/http-io';
+import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
+
+/** `POST /api/sites/{site}/components/{component}/reset`: the component's threshold period starts now. */
+export const resetComponentFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'reset-component',
+  route: 'sites/{site}/components/{component}/reset',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: async (request: HttpRequest): Promise<HttpResponseInit> =>
+    answer(async () => {
+      const { site, component } = checkSummaryRequest(request.params, queryOf(request), true);
+      const runtime = getRuntime();
+      const reset = await resetComponent(runtime.containers.summaries, site, component, runtime.now());
+      return {
+        status: 200,
+        jsonBody: { site, component, resetAt: reset.resetAt, periodStart: reset.resetAt },
+      };
+    }),
+};
+
+registerHttpFunction(resetComponentFunction);
