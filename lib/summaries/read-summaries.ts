@@ -81,10 +81,18 @@ export interface Sites {
   readonly items: readonly SiteOverview[];
 }
 
+/**
+ * Runs a query; with a site, in that site's partition and with `c.site = @site` added to the filter (the
+ * emulator ignores the partition key of a query, and Cosmos is fine with both).
+ */
 const query = async <T>(container: Container, spec: SqlQuerySpec, site: string | undefined): Promise<T[]> => {
   try {
-    const options = site === undefined ? {} : { partitionKey: site };
-    return (await container.items.query<T>(spec, options).fetchAll()).resources;
+    if (site === undefined) return (await container.items.query<T>(spec).fetchAll()).resources;
+    const scoped: SqlQuerySpec = {
+      query: spec.query.replace(' WHERE ', ' WHERE c.site = @site AND '),
+      parameters: [...(spec.parameters ?? []), { name: '@site', value: site }],
+    };
+    return (await container.items.query<T>(scoped, { partitionKey: site }).fetchAll()).resources;
   } catch (error) {
     throw classifyCosmosError(error, `reading summaries${site === undefined ? '' : ` of site ${site}`}`);
   }

@@ -80,8 +80,12 @@ const readStored = async (
         {
           query:
             'SELECT c.id, c.site, c.machine, c.component, c.severity, c.time, c.batchId, c.position, c.summarize ' +
-            'FROM c WHERE ARRAY_CONTAINS(@ids, c.id)',
-          parameters: [{ name: '@ids', value: [...ids] }],
+            'FROM c WHERE c.site = @site AND c.machine = @machine AND ARRAY_CONTAINS(@ids, c.id)',
+          parameters: [
+            { name: '@site', value: site },
+            { name: '@machine', value: machine },
+            { name: '@ids', value: [...ids] },
+          ],
         },
         { partitionKey: [site, machine] },
       )
@@ -102,8 +106,12 @@ const otherDeltas = async (
     const { resources } = await summaries.items
       .query<{ id: string; positions: number[] }>(
         {
-          query: "SELECT c.id, c.positions FROM c WHERE c.kind = 'delta' AND c.batchId = @batchId",
-          parameters: [{ name: '@batchId', value: batchId }],
+          query:
+            "SELECT c.id, c.positions FROM c WHERE c.site = @site AND c.kind = 'delta' AND c.batchId = @batchId",
+          parameters: [
+            { name: '@site', value: site },
+            { name: '@batchId', value: batchId },
+          ],
         },
         { partitionKey: site },
       )
@@ -140,7 +148,7 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
 
 const createDelta = async (summaries: Container, delta: SummaryDelta): Promise<void> => {
   try {
-    await summaries.items.create(delta, { contentResponseOnWriteEnabled: false });
+    await summaries.items.create(delta);
   } catch (error) {
     // 409: this body's counts are in already (an earlier delivery wrote them). Nothing to add.
     if (isConflict(error)) return;
@@ -233,7 +241,7 @@ const touchPresence = async (
   await Promise.all(
     [...due.values()].map(async (presence) => {
       try {
-        await summaries.items.upsert(presence, { contentResponseOnWriteEnabled: false });
+        await summaries.items.upsert(presence);
       } catch (error) {
         throw classifyCosmosError(error, `recording that ${presence.kind} ${presence.name} reported`);
       }

@@ -20,7 +20,7 @@ export const resetComponent = async (
     resetAt: now.toISOString(),
   };
   try {
-    await summaries.items.upsert(reset, { contentResponseOnWriteEnabled: false });
+    await summaries.items.upsert(reset);
   } catch (error) {
     throw classifyCosmosError(error, `resetting the counts of ${site}/${component}`);
   }
