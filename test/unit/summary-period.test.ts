@@ -42,7 +42,7 @@ describe('summary period', () => {
     const config = loadConfig({});
     expect(config.summaries).toMatchObject({ enabled: true, periodStartHour: 0, silentMinutes: 60 });
     expect(loadConfig({ STATMGR_SUMMARIES: 'off' }).summaries.enabled).toBe(false);
-    expect(() => loadConfig({ STATMGR_SUMMARIES: 'no' })).toThrow('STATMGR_SUMMARIES must be on or off');
+    expect(() => loadConfig({ STATMGR_SUMMARIES: 'no' })).toThrow('STATMGR_SUMMARIES must be one of on, off');
     expect(() => loadConfig({ STATMGR_SUMMARY_PERIOD_START_HOUR: '24' })).toThrow(
       'STATMGR_SUMMARY_PERIOD_START_HOUR must be a whole number from 0 to 23',
     );
