@@ -21,6 +21,7 @@ import {
 import { countDocuments } from '../helpers/cosmos';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { startHostProcess, type HostProcess } from '../helpers/host-process';
+import { summaryMismatches } from '../helpers/summary-check';
 
 export interface ChaosOptions {
   /** Status messages sent in envelopes (of random size, 20 to 100). */
@@ -58,6 +59,8 @@ export interface ChaosReport {
   readonly poisoned: number;
   readonly deadLettered: number;
   readonly leftInQueue: number;
+  /** Summary counts (per site, component, machine, severity, hour) that differ from the stored documents. */
+  readonly summaryMismatches: number;
   /** Delayed copies the hosts reported handing back after a transient failure. */
   readonly handBacks: number;
   /** Delayed copies handed back before running because the message kept coming back (crashed workers). */
@@ -109,11 +112,12 @@ interface Outgoing {
   readonly ids: readonly string[] | undefined;
 }
 
+/** Times spread over 30 hours (two days), three severities and three components: many summary buckets. */
 const statusMessage = (tag: string, index: number, machine: string): Record<string, unknown> => ({
-  time: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, index)).toISOString(),
-  severity: index % 7 === 0 ? 'error' : 'info',
+  time: new Date(Date.UTC(2026, 10, 25, index % 30, index % 60, 0, index)).toISOString(),
+  severity: index % 7 === 0 ? 'error' : index % 5 === 0 ? 'warning' : 'info',
   messageId: 10000 + (index % 500),
-  component: 'SMS_CHAOS',
+  component: `SMS_CHAOS_${index % 3}`,
   site: 'CHS',
   machine,
   insertionStrings: [tag],
@@ -318,6 +322,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const poisoned = await depth(queues.poison);
     const deadLettered = await countDocuments(containers.deadletters);
     const leftInQueue = await depth(queues.main);
+    // Summaries (issue 14): every count equals the recount from the stored documents.
+    const mismatches = await summaryMismatches(containers);
+    for (const line of mismatches.slice(0, 10)) log(`summary mismatch: ${line}`);
     const lines = outputs.flat().filter((line) => line.includes('handed back as a delayed copy'));
     const crashHandBacks = lines.filter((line) => line.includes('"why":"repeated-delivery"')).length;
     const report: ChaosReport = {
@@ -336,6 +343,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       poisoned,
       deadLettered,
       leftInQueue,
+      summaryMismatches: mismatches.length,
       handBacks: lines.length - crashHandBacks,
       crashHandBacks,
       drainMs,
@@ -349,7 +357,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       report.wrongIds === 0 &&
       poisoned === 0 &&
       deadLettered === 0 &&
-      leftInQueue === 0;
+      leftInQueue === 0 &&
+      mismatches.length === 0;
     return { ...report, ok };
   } finally {
     await host?.kill();
