@@ -9,7 +9,10 @@ import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { readHostJson } from '../../lib/local/host-settings';
 import { hostJsonPath } from '../../lib/util/paths';
 import { sleep } from '../../lib/util/sleep';
+import { storeDocuments } from '../../lib/cosmos/store-documents';
 import { statusMessageId } from '../../lib/message/ids';
+import { parseQueueMessage } from '../../lib/message/parse-queue-message';
+import { toDocument } from '../../lib/message/to-document';
 import type { Envelope } from '../../lib/message/types';
 import { names } from '../../lib/names';
 import {
@@ -110,7 +113,30 @@ interface Outgoing {
   /** Tags (one per status message) and, for envelopes, their expected ids; bare ids are known once sent. */
   readonly tags: readonly string[];
   readonly ids: readonly string[] | undefined;
+  /**
+   * Positions stored before the envelope is sent, as a delivery that wrote them and crashed before counting
+   * and deleting would have left them: the delivery that follows finds them stored (409) and must count them.
+   */
+  readonly preStored?: readonly number[];
 }
+
+/** Writes those documents of an envelope directly, as an earlier delivery that crashed would have. */
+const preStore = async (messages: CosmosContainers['messages'], item: Outgoing): Promise<void> => {
+  const parsed = parseQueueMessage(JSON.parse(item.body));
+  const info = {
+    batchId: parsed.batchId!,
+    seq: undefined,
+    queueMessageId: 'crashed-delivery',
+    enqueuedAt: new Date().toISOString(),
+    storedAt: new Date().toISOString(),
+  };
+  const documents = parsed.items.flatMap((entry) =>
+    entry.ok && item.preStored?.includes(entry.position)
+      ? [toDocument(entry.message, entry.position, info)]
+      : [],
+  );
+  await storeDocuments(messages, documents, (document) => [document.site, document.machine]);
+};
 
 /** Times spread over 30 hours (two days), three severities and three components: many summary buckets. */
 const statusMessage = (tag: string, index: number, machine: string): Record<string, unknown> => ({
@@ -141,10 +167,14 @@ const buildTraffic = (options: ChaosOptions, random: () => number): Outgoing[] =
       messages.push(rest);
     }
     const envelope: Envelope = { schema: names.schemaVersion, batchId, site: 'CHS', machine, messages };
+    // One envelope in eight: some or all of its messages already stored by a "crashed" delivery.
+    const preStored =
+      random() < 0.125 ? tags.map((_, position) => position).filter(() => random() < 0.6) : undefined;
     out.push({
       body: JSON.stringify(envelope),
       tags,
       ids: tags.map((_, position) => statusMessageId(undefined, batchId, position)),
+      ...(preStored ? { preStored } : {}),
     });
     remaining -= size;
   }
@@ -218,6 +248,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       const worker = async (): Promise<void> => {
         while (sent < traffic.length) {
           const item = traffic[sent++]!;
+          if (item.preStored) await preStore(containers!.messages, item);
           const response = await queues.main.sendMessage(item.body, neverExpires);
           item.tags.forEach((tag, position) =>
             expectedIds.set(tag, item.ids?.[position] ?? statusMessageId(undefined, response.messageId, 0)),

@@ -82,10 +82,12 @@ describe('summary API (/api/sites...) through the host', () => {
     let components: { site: string; periodStart: string; items: Item[] } | undefined;
     await waitUntil(
       async () => {
-        components = await json('sites/API1/components');
+        const answer = await json<{ site: string; periodStart: string; items: Item[] }>(
+          'sites/API1/components',
+        );
+        components = answer;
         return (
-          components.items.reduce((sum, i) => sum + i.counts.info + i.counts.warning + i.counts.error, 0) ===
-          7
+          answer.items.reduce((sum, i) => sum + i.counts.info + i.counts.warning + i.counts.error, 0) === 7
         );
       },
       'the 7 messages counted',
