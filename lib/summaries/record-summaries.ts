@@ -3,7 +3,7 @@ import { classifyCosmosError, isConflict } from '../cosmos/cosmos-errors';
 import type { StoreResult } from '../cosmos/store-documents';
 import { statusMessageId } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
-import type { Severity, StoredStatusMessage } from '../message/types';
+import type { StoredStatusMessage } from '../message/types';
 import { hourBucketOf } from './period';
 import {
   deltaId,
@@ -133,7 +133,7 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
       groups.set(key, {
         component: message.component,
         machine: message.machine,
-        severity: message.severity as Severity,
+        severity: message.severity,
         hour,
         count: 1,
         last: message.time,

@@ -28,9 +28,6 @@ export const defaultThresholds: Thresholds = Object.freeze({
   critical: Object.freeze({ info: 5000, warning: 50, error: 5 }),
 });
 
-/** An override: any of the six numbers; the missing ones come from the defaults. */
-export type ThresholdOverride = Partial<Record<keyof Thresholds, Partial<SeverityCounts>>>;
-
 export interface ThresholdOverrides {
   /** Replaces the built-in defaults (for every site and component). */
   readonly default?: Thresholds;
