@@ -1,8 +1,5 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { getRuntime } from '../lib/runtime';
 import { readSiteMachines } from '../lib/summaries/read-summaries';
-import { checkSummaryRequest } from '../lib/summaries/summary-request';
-import { answer, queryOf } from './shared/http-io';
+import { siteSummaryHandler } from './shared/site-summary';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
 
 /**
@@ -15,18 +12,7 @@ export const siteMachines: HttpFunctionDefinition = {
   route: 'sites/{site}/machines',
   methods: ['GET'],
   authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> =>
-    answer(async () => {
-      const { site } = checkSummaryRequest(request.params, queryOf(request), false);
-      const runtime = getRuntime();
-      const summary = await readSiteMachines(
-        runtime.containers,
-        runtime.config.summaries,
-        site,
-        runtime.now(),
-      );
-      return { status: 200, jsonBody: summary };
-    }),
+  handler: siteSummaryHandler(readSiteMachines),
 };
 
 registerHttpFunction(siteMachines);

@@ -1,7 +1,7 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
-import { classifyCosmosError } from '../cosmos/cosmos-errors';
 import type { Severity } from '../message/types';
 import { dayPeriodStart, hourMs, hourStartOf, periodStartOf, splitPeriod } from './period';
+import { queryAll } from './summary-query';
 import {
   isSummarized,
   type SummaryGroup,
@@ -86,16 +86,12 @@ export interface Sites {
  * emulator ignores the partition key of a query, and Cosmos is fine with both).
  */
 const query = async <T>(container: Container, spec: SqlQuerySpec, site: string | undefined): Promise<T[]> => {
-  try {
-    if (site === undefined) return (await container.items.query<T>(spec).fetchAll()).resources;
-    const scoped: SqlQuerySpec = {
-      query: spec.query.replace(' WHERE ', ' WHERE c.site = @site AND '),
-      parameters: [...(spec.parameters ?? []), { name: '@site', value: site }],
-    };
-    return (await container.items.query<T>(scoped, { partitionKey: site }).fetchAll()).resources;
-  } catch (error) {
-    throw classifyCosmosError(error, `reading summaries${site === undefined ? '' : ` of site ${site}`}`);
-  }
+  if (site === undefined) return queryAll<T>(container, spec, 'reading summaries');
+  const scoped: SqlQuerySpec = {
+    query: spec.query.replace(' WHERE ', ' WHERE c.site = @site AND '),
+    parameters: [...(spec.parameters ?? []), { name: '@site', value: site }],
+  };
+  return queryAll<T>(container, scoped, `reading the summaries of site ${site}`, site);
 };
 
 /** Running counts and last time of one component or machine. */

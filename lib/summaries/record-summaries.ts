@@ -5,6 +5,7 @@ import { statusMessageId } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
 import type { StoredStatusMessage } from '../message/types';
 import { hourBucketOf } from './period';
+import { queryAll } from './summary-query';
 import {
   deltaId,
   isSummarized,
@@ -68,59 +69,38 @@ const groupBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, 
 };
 
 /** The stored versions of these ids in one logical partition (one query). */
-const readStored = async (
-  messages: Container,
-  site: string,
-  machine: string,
-  ids: readonly string[],
-): Promise<Counted[]> => {
-  try {
-    const { resources } = await messages.items
-      .query<Counted>(
-        {
-          query:
-            'SELECT c.id, c.site, c.machine, c.component, c.severity, c.time, c.batchId, c.position, c.summarize ' +
-            'FROM c WHERE c.site = @site AND c.machine = @machine AND ARRAY_CONTAINS(@ids, c.id)',
-          parameters: [
-            { name: '@site', value: site },
-            { name: '@machine', value: machine },
-            { name: '@ids', value: [...ids] },
-          ],
-        },
-        { partitionKey: [site, machine] },
-      )
-      .fetchAll();
-    return resources;
-  } catch (error) {
-    throw classifyCosmosError(error, `reading back ${ids.length} stored messages of ${site}/${machine}`);
-  }
-};
+const readStored = (messages: Container, site: string, machine: string, ids: readonly string[]) =>
+  queryAll<Counted>(
+    messages,
+    {
+      query:
+        'SELECT c.id, c.site, c.machine, c.component, c.severity, c.time, c.batchId, c.position, c.summarize ' +
+        'FROM c WHERE c.site = @site AND c.machine = @machine AND ARRAY_CONTAINS(@ids, c.id)',
+      parameters: [
+        { name: '@site', value: site },
+        { name: '@machine', value: machine },
+        { name: '@ids', value: [...ids] },
+      ],
+    },
+    `reading back ${ids.length} stored messages of ${site}/${machine}`,
+    [site, machine],
+  );
 
-/** Positions of this batch that other deltas of the site already account for (another body, same batch). */
-const otherDeltas = async (
-  summaries: Container,
-  site: string,
-  batchId: string,
-): Promise<{ id: string; positions: number[] }[]> => {
-  try {
-    const { resources } = await summaries.items
-      .query<{ id: string; positions: number[] }>(
-        {
-          query:
-            "SELECT c.id, c.positions FROM c WHERE c.site = @site AND c.kind = 'delta' AND c.batchId = @batchId",
-          parameters: [
-            { name: '@site', value: site },
-            { name: '@batchId', value: batchId },
-          ],
-        },
-        { partitionKey: site },
-      )
-      .fetchAll();
-    return resources;
-  } catch (error) {
-    throw classifyCosmosError(error, `reading the summary deltas of batch ${batchId}`);
-  }
-};
+/** The other deltas of this batch in the site: another body of the same batch (a replayed item). */
+const otherDeltas = (summaries: Container, site: string, batchId: string) =>
+  queryAll<{ id: string; positions: number[] }>(
+    summaries,
+    {
+      query:
+        "SELECT c.id, c.positions FROM c WHERE c.site = @site AND c.kind = 'delta' AND c.batchId = @batchId",
+      parameters: [
+        { name: '@site', value: site },
+        { name: '@batchId', value: batchId },
+      ],
+    },
+    `reading the summary deltas of batch ${batchId}`,
+    site,
+  );
 
 const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
   const groups = new Map<string, { -readonly [K in keyof SummaryGroup]: SummaryGroup[K] }>();
