@@ -159,7 +159,8 @@ const deltaOf = async (
   if (fastPath) {
     counted = input.documents.filter((document) => document.site === site);
   } else {
-    const expected = new Map(items.map((item) => [item.id, item.position]));
+    // (id, position) pairs: one envelope may carry a sender's id twice; the stored one is at one position.
+    const ours = new Set(items.map((item) => JSON.stringify([item.id, item.position])));
     const stored = (
       await Promise.all(
         [...groupBy(items, (item) => item.machine)].map(([machine, list]) =>
@@ -178,7 +179,7 @@ const deltaOf = async (
     counted = stored.filter(
       (document) =>
         document.batchId === input.batchId &&
-        expected.get(document.id) === document.position &&
+        ours.has(JSON.stringify([document.id, document.position])) &&
         !taken.has(document.position),
     );
   }

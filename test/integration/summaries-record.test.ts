@@ -106,6 +106,19 @@ describe('summaries on ingest (Cosmos emulator)', () => {
     expect(await countsOf(site)).toEqual({ SMS_A: { info: 1, warning: 0, error: 1 } });
   });
 
+  it("counts a sender's id once when one envelope carries it twice", async () => {
+    const site = 'S-SENDER-ID-TWICE';
+    const id = randomUUID();
+    const body = envelopeOf(site, [
+      { ...message('error'), id },
+      message('info'),
+      { ...message('error'), id },
+    ]);
+    await ingestQueueMessage(body, delivery(), deps());
+    await ingestQueueMessage(body, delivery(2), deps());
+    expect(await countsOf(site)).toEqual({ SMS_A: { info: 1, warning: 0, error: 1 } });
+  });
+
   it('does not count stored documents a rule excluded (summarize: false)', async () => {
     const site = 'S-RULES';
     const body = envelopeOf(site, [message('error'), message('error')]);
