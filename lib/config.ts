@@ -69,6 +69,8 @@ export interface Config {
   readonly otlpEndpoint: string | undefined;
   readonly retry: RetrySettings;
   readonly summaries: SummarySettings;
+  /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
+  readonly rules: RulesSettings;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
@@ -120,7 +122,7 @@ const choice = <T extends string>(env: Env, name: SettingName, choices: readonly
   return found;
 };
 
-const isLoopback = (host: string): boolean =>
+export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 
 const readStorage = (env: Env): StorageSettings => {
@@ -190,6 +192,46 @@ const readSummaries = (env: Env): SummarySettings =>
       'STATMGR_SUMMARY_THRESHOLDS',
     ),
   });
+/** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
+export interface RulesSettings {
+  /** How long an instance uses its cached rules before reading them again (at most 30 s). */
+  readonly refreshSeconds: number;
+  /** HMAC-SHA256 key of the `X-Statmgr-Signature` header; rules with `notify` are refused without it. */
+  readonly notifySecret: string | undefined;
+  /** Hosts https webhooks may go to (`*.example.com` for subdomains); http only to loopback. */
+  readonly notifyAllowedHosts: readonly string[];
+  /** Delivery attempts (delayed copies with backoff) before a notification is left to the poison queue. */
+  readonly notifyMaxAttempts: number;
+  /** Per-attempt timeout of a webhook POST. */
+  readonly notifyTimeoutSeconds: number;
+  /** The rules CLI: the HTTP API's base URL (default: the local host on STATMGR_HTTP_PORT). */
+  readonly apiUrl: string;
+}
+
+const hostPattern = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+const readRules = (env: Env): RulesSettings => {
+  const hosts = (text(env, 'STATMGR_NOTIFY_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = hosts.find((host) => !hostPattern.test(host));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `STATMGR_NOTIFY_ALLOWED_HOSTS must be a comma-separated list of host names (or *.domain), got "${bad}"`,
+    );
+  }
+  const apiUrl =
+    url(env, 'STATMGR_API_URL')?.href ?? `http://127.0.0.1:${integer(env, 'STATMGR_HTTP_PORT')}/api`;
+  return Object.freeze({
+    refreshSeconds: integer(env, 'STATMGR_RULES_REFRESH_SECONDS'),
+    notifySecret: text(env, 'STATMGR_NOTIFY_SECRET'),
+    notifyAllowedHosts: Object.freeze(hosts),
+    notifyMaxAttempts: integer(env, 'STATMGR_NOTIFY_MAX_ATTEMPTS'),
+    notifyTimeoutSeconds: integer(env, 'STATMGR_NOTIFY_TIMEOUT_SECONDS'),
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+  });
+};
 
 /** Reads and validates every setting statmgr uses. Pure: tests pass their own environment. */
 export const loadConfig = (env: Env): Config =>
@@ -209,6 +251,7 @@ export const loadConfig = (env: Env): Config =>
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
     summaries: readSummaries(env),
+    rules: readRules(env),
   });
 
 let cached: Config | undefined;

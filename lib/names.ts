@@ -10,6 +10,12 @@ export const names = {
   /** Component and machine summaries (issue 14): per-envelope count deltas, resets, presence; key `/site`. */
   summariesContainer: 'summaries',
   summariesPartitionKeyPath: '/site',
+  /** Status filter rules (issue 15): one document holding the ordered list; partition key `/id`. */
+  rulesContainer: 'rules',
+  rulesPartitionKeyPath: '/id',
+  /** Webhook deliveries of status filter rules, and their poison queue (the Functions host's naming). */
+  notificationsQueue: 'status-notifications',
+  notificationsPoisonQueue: 'status-notifications-poison',
   /** Hierarchical partition key of `status-messages`: all messages of one machine share a logical partition. */
   messagesPartitionKeyPaths: ['/site', '/machine'],
   deadlettersPartitionKeyPath: '/id',

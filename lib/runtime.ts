@@ -4,6 +4,8 @@ import { createQueueServiceClient, openQueues, type StatusQueues } from './queue
 import { defaultCrashHandBackLimit, type RetryPolicy } from './ingest/requeue-delayed';
 import { queueHostSettings, readHostJson } from './local/host-settings';
 import { hostJsonPath } from './util/paths';
+import { createRulesCache, type RulesCache } from './rules/rules-cache';
+import { readRules } from './rules/rules-store';
 
 /** The clients a function needs, created once per process from the configuration. */
 export interface Runtime {
@@ -13,6 +15,8 @@ export interface Runtime {
   readonly now: () => Date;
   /** How transient failures are waited out; maxDequeueCount comes from the same host.json the host reads. */
   readonly retry: RetryPolicy;
+  /** The status filter rules, read again at most every STATMGR_RULES_REFRESH_SECONDS (30 s). */
+  readonly rules: RulesCache;
 }
 
 let runtime: Runtime | undefined;
@@ -20,9 +24,10 @@ let runtime: Runtime | undefined;
 export const getRuntime = (): Runtime => {
   if (!runtime) {
     const config = getConfig();
+    const containers = openContainers(createCosmosClient(config.cosmos), config.cosmos.database);
     runtime = {
       config,
-      containers: openContainers(createCosmosClient(config.cosmos), config.cosmos.database),
+      containers,
       queues: openQueues(createQueueServiceClient(config.storage)),
       now: () => new Date(),
       retry: {
@@ -30,6 +35,10 @@ export const getRuntime = (): Runtime => {
         maxDequeueCount: queueHostSettings(readHostJson(config.hostJsonPath ?? hostJsonPath)).maxDequeueCount,
         crashHandBackLimit: defaultCrashHandBackLimit,
       },
+      rules: createRulesCache(
+        async () => (await readRules(containers.rules)).rules,
+        config.rules.refreshSeconds * 1000,
+      ),
     };
   }
   return runtime;

@@ -222,6 +222,56 @@ export const settingSpecs = [
     description:
       'JSON threshold overrides: {"default","sites","components","siteComponents"} (docs/summaries.md)',
   },
+  // Status filter rules (docs/rules.md)
+  {
+    name: 'STATMGR_RULES_REFRESH_SECONDS',
+    kind: 'integer',
+    scope: 'tuning',
+    default: 30,
+    min: 0,
+    max: 30,
+    description: "how old an instance's cached status filter rules may get before it reads them again",
+  },
+  {
+    name: 'STATMGR_NOTIFY_SECRET',
+    kind: 'text',
+    scope: 'tuning',
+    description:
+      "HMAC-SHA256 key of the webhooks' X-Statmgr-Signature; rules with notify are refused without it (Key Vault reference in Azure)",
+  },
+  {
+    name: 'STATMGR_NOTIFY_ALLOWED_HOSTS',
+    kind: 'text',
+    scope: 'tuning',
+    defaultText: 'none: loopback only',
+    description: 'comma-separated hosts https webhooks may go to (`*.example.com` for subdomains)',
+  },
+  {
+    name: 'STATMGR_NOTIFY_MAX_ATTEMPTS',
+    kind: 'integer',
+    scope: 'tuning',
+    default: 12,
+    min: 1,
+    max: 100,
+    description: 'webhook delivery attempts (with backoff) before a notification goes to the poison queue',
+  },
+  {
+    name: 'STATMGR_NOTIFY_TIMEOUT_SECONDS',
+    kind: 'integer',
+    scope: 'tuning',
+    default: 10,
+    min: 1,
+    max: 120,
+    description: 'timeout of one webhook POST',
+  },
+  {
+    name: 'STATMGR_API_URL',
+    kind: 'url',
+    scope: 'cli',
+    protocols: ['http:', 'https:'],
+    defaultText: 'http://127.0.0.1:<STATMGR_HTTP_PORT>/api',
+    description: "the HTTP API's base URL for the rules CLI",
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof settingSpecs)[number]['name'];

@@ -139,6 +139,18 @@ resource summaries 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
   }
 }
 
+// rules: the status filter rules, one document (id `status-filter-rules`) holding the ordered list.
+resource rules 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+  parent: database
+  name: 'rules'
+  properties: {
+    resource: {
+      id: 'rules'
+      partitionKey: { paths: ['/id'], kind: 'Hash' }
+    }
+  }
+}
+
 resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
   parent: account
   name: guid(account.id, dataContributorPrincipalId, dataContributorRoleId)

@@ -6,6 +6,8 @@ param tags object
 
 // The queue the agents write to, and its poison queue (the Functions host names it <queue>-poison).
 var queueNames = ['status-messages', 'status-messages-poison']
+// Webhook deliveries of the status filter rules (docs/rules.md), and their poison queue.
+var notificationQueueNames = ['status-notifications', 'status-notifications-poison']
 var deploymentContainerName = 'app-package'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -32,6 +34,13 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-0
 
 resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
   for queueName in queueNames: {
+    parent: queueService
+    name: queueName
+  }
+]
+
+resource notificationQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queueName in notificationQueueNames: {
     parent: queueService
     name: queueName
   }

@@ -46,6 +46,29 @@ export interface ParsedCommand<T extends OptionTable> {
 
 const helpOption = { help: { type: 'boolean', help: 'this text' } } as const;
 
+/** Edit distance (insert, delete, replace one character), for "did you mean" on typos. */
+const editDistance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+};
+
+/** `; did you mean --url?` when a known word is at most two typos away, else nothing. */
+export const didYouMean = (given: string, known: readonly string[]): string => {
+  const [best] = known
+    .map((word) => ({ word, distance: editDistance(given, word) }))
+    .sort((a, b) => a.distance - b.distance);
+  return best && best.distance <= 2 ? `; did you mean ${best.word}?` : '';
+};
+
 export const commandHelp = <T extends OptionTable>(spec: CommandSpec<T>): string => {
   const rows = Object.entries({ ...spec.options, ...helpOption }).map(([flag, option]) => [
     `--${flag}${option.type === 'string' ? ` ${option.arg ?? 'VALUE'}` : ''}${flag === 'help' ? ', -h' : ''}`,
@@ -92,7 +115,10 @@ export const parseCommand = <T extends OptionTable>(
   } catch (cause) {
     const text = cause instanceof Error ? cause.message : String(cause);
     const unknown = /Unknown option '([^']+)'/.exec(text)?.[1];
-    const message = unknown ? `unknown option ${unknown}` : text.split(/\.( |$)/)[0]!;
+    const flags = Object.keys(spec.options).map((flag) => `--${flag}`);
+    const message = unknown
+      ? `unknown option ${unknown}${didYouMean(unknown, flags)}`
+      : text.split(/\.( |$)/)[0]!;
     throw new ValidationError([`${spec.name}: ${message}; see --help`], { cause });
   }
   const { min, max } = spec.positionals ?? { min: 0, max: 0 };

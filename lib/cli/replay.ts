@@ -41,7 +41,11 @@ const listSpec = {
       arg: 'TEXT',
       help: 'reasons containing TEXT (case-insensitive), e.g. severity',
     },
-    source: { type: 'string', arg: 'S', help: 'ingest-validation | store-rejected | poison-queue' },
+    source: {
+      type: 'string',
+      arg: 'S',
+      help: 'ingest-validation | store-rejected | poison-queue | notify-poison',
+    },
     state: { type: 'string', arg: 'S', help: 'pending | replaying | replayed' },
     since: { type: 'string', arg: 'ISO', help: 'dead-lettered at or after' },
     until: { type: 'string', arg: 'ISO', help: 'dead-lettered before' },

@@ -10,6 +10,7 @@ export interface CosmosContainers {
   readonly deadletters: Container;
   readonly agents: Container;
   readonly summaries: Container;
+  readonly rules: Container;
 }
 
 /** One client per process: it keeps its connections open (keep-alive) for every request. */
@@ -38,6 +39,7 @@ export const openContainers = (client: CosmosClient, database: string): CosmosCo
     deadletters: db.container(names.deadlettersContainer),
     agents: db.container(names.agentsContainer),
     summaries: db.container(names.summariesContainer),
+    rules: db.container(names.rulesContainer),
   };
 };
 
@@ -74,6 +76,10 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
     partitionKey: { paths: [names.summariesPartitionKeyPath] },
     // In Azure the default TTL is the messages' retention (Bicep); the emulator has no TTL expiry.
     defaultTtl: -1,
+  });
+  await db.containers.createIfNotExists({
+    id: names.rulesContainer,
+    partitionKey: { paths: [names.rulesPartitionKeyPath] },
   });
   return db;
 };

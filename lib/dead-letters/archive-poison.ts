@@ -1,3 +1,4 @@
+import type { QueueClient } from '@azure/storage-queue';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { describeError, isTransient, ValidationError } from '../errors';
 import type { QueueDelivery } from '../ingest/ingest-queue-message';
@@ -73,15 +74,27 @@ export const archivePoisonMessage = async (
     if (note) await forgetLastFailure(deps.containers.deadletters, note);
     return { result: 'archived', deadLetterId: letter.id, lastErrorKnown: note !== undefined };
   } catch (error) {
-    if (!isTransient(error)) throw error;
-    try {
-      await deps.queues.poison.sendMessage(raw, {
-        messageTimeToLive: -1,
-        visibilityTimeout: archiveRetryDelaySeconds,
-      });
-    } catch (sendError) {
-      throw classifyQueueError(sendError, 'putting a poison message back for a later archive');
-    }
-    return { result: 'deferred', error: describeError(error) };
+    return deferPoison(deps.queues.poison, raw, error);
   }
+};
+
+/**
+ * While Cosmos is down a poison archiver puts the message back on its poison queue with a delay (never
+ * expiring) and succeeds; any other error is rethrown.
+ */
+export const deferPoison = async (
+  poisonQueue: QueueClient,
+  raw: string,
+  error: unknown,
+): Promise<{ readonly result: 'deferred'; readonly error: string }> => {
+  if (!isTransient(error)) throw error;
+  try {
+    await poisonQueue.sendMessage(raw, {
+      messageTimeToLive: -1,
+      visibilityTimeout: archiveRetryDelaySeconds,
+    });
+  } catch (sendError) {
+    throw classifyQueueError(sendError, 'putting a poison message back for a later archive');
+  }
+  return { result: 'deferred', error: describeError(error) };
 };

@@ -4,7 +4,12 @@ import { deadLetterId } from '../message/ids';
 import type { EnvelopeContext } from '../message/parse-queue-message';
 import { storeDocuments } from '../cosmos/store-documents';
 
-export const deadLetterSources = ['ingest-validation', 'store-rejected', 'poison-queue'] as const;
+export const deadLetterSources = [
+  'ingest-validation',
+  'store-rejected',
+  'poison-queue',
+  'notify-poison',
+] as const;
 export type DeadLetterSource = (typeof deadLetterSources)[number];
 
 export const replayStates = ['pending', 'replaying', 'replayed'] as const;

@@ -4,6 +4,7 @@ import { classifyCosmosError, isPreconditionFailed } from '../cosmos/cosmos-erro
 import { neverExpires, type StatusQueues } from '../queue/queue-client';
 import { classifyQueueError } from '../queue/queue-errors';
 import { deadLetterType, type DeadLetter, type ReplayState } from './dead-letter';
+import { replayNotificationText } from '../notify/notification';
 import { replayBody } from './replay-body';
 
 export interface ReplayDeps {
@@ -78,7 +79,11 @@ export const replayDeadLetter = async (
   if (replay.state === 'replaying' && claimAge < staleClaimMs) {
     return { id, result: 'in-progress', claimedAt: replay.claimedAt };
   }
-  const text = replayBody(letter, corrected);
+  // A poisoned webhook notification goes back to its own queue; a status message to `status-messages`.
+  const [text, queue] =
+    letter.source === 'notify-poison'
+      ? [replayNotificationText(letter.raw, corrected), deps.queues.notifications]
+      : [replayBody(letter, corrected), deps.queues.main];
   const claim: ReplayState = { state: 'replaying', claimedAt: now.toISOString() };
   const claimEtag = await swapReplayState(container, letter, letter._etag, claim);
   if (claimEtag === false) {
@@ -89,7 +94,7 @@ export const replayDeadLetter = async (
   }
   let queueMessageId: string;
   try {
-    queueMessageId = (await deps.queues.main.sendMessage(text, neverExpires)).messageId;
+    queueMessageId = (await queue.sendMessage(text, neverExpires)).messageId;
   } catch (error) {
     // Not enqueued: release the claim so that the replay can be tried again at once.
     await swapReplayState(container, letter, claimEtag, replay).catch(() => false);

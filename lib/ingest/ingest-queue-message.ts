@@ -1,3 +1,4 @@
+import type { QueueClient } from '@azure/storage-queue';
 import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
@@ -13,6 +14,8 @@ import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
 import type { StoredStatusMessage } from '../message/types';
 import { recordSummaries } from '../summaries/record-summaries';
+import { applyRules, enqueueRuleNotifications } from '../rules/apply-rules';
+import type { RulesCache } from '../rules/rules-cache';
 
 /** What the trigger knows about one queue message delivery (from the trigger metadata). */
 export interface QueueDelivery {
@@ -30,6 +33,10 @@ export interface IngestOutcome {
   readonly requestCharge: number;
   /** The source of each dead letter written (telemetry counts them by source). */
   readonly deadLetterSources?: readonly DeadLetterSource[];
+  /** Valid status messages a status filter rule discarded (`store: false`): not written, but taken in. */
+  readonly discarded?: number;
+  /** Webhook notifications handed to the `status-notifications` queue. */
+  readonly notifications?: number;
 }
 
 export interface IngestDeps {
@@ -37,6 +44,9 @@ export interface IngestDeps {
   readonly now: () => Date;
   /** Summaries are counted unless the configuration switches them off (the bench's comparison only). */
   readonly config?: { readonly summaries: { readonly enabled: boolean } };
+  /** Status filter rules (docs/rules.md); without them every message is stored with the default retention. */
+  readonly rules?: RulesCache;
+  readonly queues?: { readonly notifications: QueueClient };
 }
 
 const partitionKeyOf = (document: StoredStatusMessage): [string, string] => [document.site, document.machine];
@@ -109,7 +119,8 @@ export const ingestQueueMessage = async (
     }
   }
 
-  const result = await storeDocuments(deps.containers.messages, documents, partitionKeyOf);
+  const ruled = await applyRules(deps.rules, documents);
+  const result = await storeDocuments(deps.containers.messages, ruled.toStore, partitionKeyOf);
   for (const { document, reason } of result.rejected) {
     letters.push(
       buildDeadLetter({
@@ -125,10 +136,11 @@ export const ingestQueueMessage = async (
   const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
   // After the commit, before the queue message completes: the component and machine summaries (issue 14).
   if (deps.config?.summaries.enabled !== false)
-    await recordSummaries(deps.containers, { parsed, batchId, documents, result, now });
+    await recordSummaries(deps.containers, { parsed, batchId, documents: ruled.toStore, result, now });
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   const range = agentRangeOf(parsed);
   if (range) await recordAgentRange(deps.containers.agents, range, now);
+  const notifications = await enqueueRuleNotifications(deps.queues, ruled, result.rejected);
   return {
     batchId,
     stored: result.created,
@@ -136,5 +148,7 @@ export const ingestQueueMessage = async (
     deadLettered: written.length,
     requestCharge: result.requestCharge,
     deadLetterSources: written.map((letter) => letter.source),
+    discarded: ruled.discarded,
+    notifications,
   };
 };

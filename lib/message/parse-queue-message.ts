@@ -68,10 +68,14 @@ export const parseQueueMessage = (payload: unknown): ParsedQueueMessage => {
   const items = (messages as unknown[]).map((raw, index): ParsedItem => {
     const position = offset + index;
     // A non-object item is checked as it is, so that its reason says "must be an object".
-    const merged = isPlainObject(raw)
-      ? { ...(site === undefined ? {} : { site }), ...(machine === undefined ? {} : { machine }), ...raw }
-      : raw;
-    const checked = checkStatusMessage(merged, `messages[${index}]`);
+    // (Spread, never Object.assign: a JSON "__proto__" key must stay a plain property.)
+    const merged = !isPlainObject(raw)
+      ? raw
+      : site !== undefined && machine !== undefined
+        ? { site, machine, ...raw }
+        : { ...(site === undefined ? {} : { site }), ...(machine === undefined ? {} : { machine }), ...raw };
+    // `merged` is a fresh object of ours: the check may normalize it in place instead of copying it.
+    const checked = checkStatusMessage(merged, `messages[${index}]`, merged !== raw);
     return checked.ok
       ? { position, ok: true, message: checked.value }
       : { position, ok: false, raw, reasons: checked.reasons };

@@ -9,18 +9,23 @@ export interface DeliveryInfo {
   readonly storedAt: string;
 }
 
-/** The Cosmos document for a validated status message, with its deterministic id. */
+/**
+ * The Cosmos document for a validated status message, with its deterministic id. The message becomes the
+ * document (its fields first, then the delivery's, as a spread would order them): pass a message of your
+ * own, such as the ones parseQueueMessage and checkStatusMessage return, and do not reuse it.
+ */
 export const toDocument = (
   message: StatusMessage,
   position: number,
   delivery: DeliveryInfo,
-): StoredStatusMessage => ({
-  ...message,
-  id: statusMessageId(message.id, delivery.batchId, position),
-  batchId: delivery.batchId,
-  position,
-  ...(delivery.seq === undefined ? {} : { seq: delivery.seq + position }),
-  queueMessageId: delivery.queueMessageId,
-  enqueuedAt: delivery.enqueuedAt,
-  storedAt: delivery.storedAt,
-});
+): StoredStatusMessage => {
+  const document = message as StatusMessage & Partial<StoredStatusMessage>;
+  document.id = statusMessageId(message.id, delivery.batchId, position);
+  document.batchId = delivery.batchId;
+  document.position = position;
+  if (delivery.seq !== undefined) document.seq = delivery.seq + position;
+  document.queueMessageId = delivery.queueMessageId;
+  document.enqueuedAt = delivery.enqueuedAt;
+  document.storedAt = delivery.storedAt;
+  return document as StoredStatusMessage;
+};

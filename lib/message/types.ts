@@ -34,6 +34,10 @@ export interface StoredStatusMessage extends StatusMessage {
   queueMessageId: string;
   enqueuedAt: string;
   storedAt: string;
+  /** Seconds Cosmos keeps the document: its retention, from the status filter rules (docs/rules.md). */
+  ttl?: number;
+  /** false: a status filter rule left it out of the component summaries (absent: summarized). */
+  summarize?: false;
 }
 
 export interface Envelope {

@@ -38,7 +38,7 @@ const typeNames: Record<string, string> = {
 };
 
 /** What was received, short and on one line: `"fatal"`, `a number (1.5)`, `an array`. */
-const shown = (value: unknown): string => {
+export const shown = (value: unknown): string => {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return 'an object';
@@ -138,6 +138,17 @@ export const reasonsOf = (
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reasons: string[] };
 
+/**
+ * Compiles another published schema (or one of its definitions) in `schema/` (added once under `key`) with the same
+ * strict ajv, for checks that word their reasons themselves with `reasonsOf`.
+ */
+export const compileSchemaDefinition = (published: object, key: string, ref?: string): ValidateFunction => {
+  if (!ajv.getSchema(key)) ajv.addSchema(published, key);
+  const validate = ajv.getSchema(ref === undefined ? key : `${key}#/definitions/${ref}`);
+  if (!validate) throw new Error(`schema definition ${key}#${ref ?? ''} is missing`);
+  return validate;
+};
+
 /** HTTP queries and bodies: strings such as `?limit=20` are coerced to the schema's types. */
 const requestAjv = new Ajv({ allErrors: true, strict: true, coerceTypes: true });
 addFormats(requestAjv, ['date-time']);
@@ -168,12 +179,15 @@ const severityNames: Record<string, StatusMessage['severity']> = {
   Error: 'error',
 };
 
-/** Validates one status message (envelope defaults already merged in) and normalizes it. */
-export const checkStatusMessage = (value: unknown, prefix = ''): Checked<StatusMessage> => {
+/**
+ * Validates one status message (envelope defaults already merged in) and normalizes it: a copy, unless
+ * `owned` says the value is a fresh object of the caller's, which is then normalized in place.
+ */
+export const checkStatusMessage = (value: unknown, prefix = '', owned = false): Checked<StatusMessage> => {
   if (!statusMessageValidator(value)) {
     return { ok: false, reasons: reasonsOf(statusMessageValidator.errors, prefix, value) };
   }
-  const message = { ...(value as StatusMessage) };
+  const message = owned ? (value as StatusMessage) : { ...(value as StatusMessage) };
   message.severity = severityNames[message.severity] ?? message.severity;
   message.messageType ??= 'detail';
   return { ok: true, value: message };

@@ -26,12 +26,17 @@ export interface StatusQueues {
   readonly service: QueueServiceClient;
   readonly main: QueueClient;
   readonly poison: QueueClient;
+  /** Webhook deliveries of status filter rules, and their poison queue. */
+  readonly notifications: QueueClient;
+  readonly notificationsPoison: QueueClient;
 }
 
 export const openQueues = (service: QueueServiceClient): StatusQueues => ({
   service,
   main: service.getQueueClient(names.queue),
   poison: service.getQueueClient(names.poisonQueue),
+  notifications: service.getQueueClient(names.notificationsQueue),
+  notificationsPoison: service.getQueueClient(names.notificationsPoisonQueue),
 });
 
 /** Creates the queue and its poison queue when missing (local emulators and tests; Bicep does it in Azure). */
@@ -39,6 +44,8 @@ export const ensureQueues = async (queues: StatusQueues): Promise<void> => {
   try {
     await queues.main.createIfNotExists();
     await queues.poison.createIfNotExists();
+    await queues.notifications.createIfNotExists();
+    await queues.notificationsPoison.createIfNotExists();
   } catch (error) {
     throw classifyQueueError(error, 'creating queues');
   }

@@ -186,20 +186,15 @@ const presenceIntervalMs = 60_000;
 
 const touchPresence = async (
   summaries: Container,
-  documents: readonly Pick<StoredStatusMessage, 'site' | 'machine' | 'component'>[],
+  reported: readonly Pick<SummaryPresence, 'site' | 'kind' | 'name'>[],
   now: string,
 ): Promise<void> => {
   const nowMs = Date.parse(now);
   const due = new Map<string, SummaryPresence>();
-  for (const { site, machine, component } of documents) {
-    for (const [kind, name] of [
-      ['machine', machine],
-      ['component', component],
-    ] as const) {
-      const id = presenceId(site, kind, name);
-      if (nowMs - (presenceWritten.get(id) ?? Number.NEGATIVE_INFINITY) < presenceIntervalMs) continue;
-      due.set(id, { id, site, kind, name, lastReportAt: now });
-    }
+  for (const { site, kind, name } of reported) {
+    const id = presenceId(site, kind, name);
+    if (nowMs - (presenceWritten.get(id) ?? Number.NEGATIVE_INFINITY) < presenceIntervalMs) continue;
+    due.set(id, { id, site, kind, name, lastReportAt: now });
   }
   if (presenceWritten.size > 100_000) presenceWritten.clear();
   await Promise.all(
@@ -231,5 +226,16 @@ export const recordSummaries = async (containers: SummaryContainers, input: Summ
     ),
   );
   for (const delta of deltas) if (delta) await createDelta(containers.summaries, delta);
-  await touchPresence(containers.summaries, input.documents, input.now);
+  // A machine that reports is not silent, whatever the rules; a component is listed once it has counts.
+  const reported = [
+    ...input.documents.map(({ site, machine }) => ({ site, kind: 'machine' as const, name: machine })),
+    ...deltas.flatMap((delta) =>
+      (delta?.groups ?? []).map(({ component }) => ({
+        site: delta!.site,
+        kind: 'component' as const,
+        name: component,
+      })),
+    ),
+  ];
+  await touchPresence(containers.summaries, reported, input.now);
 };

@@ -21,6 +21,8 @@ const scope = { name: 'statmgr', version: '0.1.0' } as const;
 interface Instruments {
   readonly stored: Counter;
   readonly duplicates: Counter;
+  readonly discarded: Counter;
+  readonly notifications: Counter;
   readonly deadLettered: Counter;
   readonly requeued: Counter;
   readonly poisonArchived: Counter;
@@ -42,6 +44,14 @@ const createInstruments = (meterProvider: MeterProvider, tracerProvider: TracerP
     duplicates: meter.createCounter(metricNames.duplicates, {
       description: 'Status messages already stored by an earlier delivery',
       unit: '{message}',
+    }),
+    discarded: meter.createCounter(metricNames.discarded, {
+      description: 'Status messages discarded by a status filter rule (not written, not lost)',
+      unit: '{message}',
+    }),
+    notifications: meter.createCounter(metricNames.notifications, {
+      description: 'Webhook notifications of status filter rules, by result',
+      unit: '{notification}',
     }),
     deadLettered: meter.createCounter(metricNames.deadLettered, {
       description: 'Items written to deadletters, by source',
@@ -115,12 +125,15 @@ export const recordIngest = (
   const m = current();
   if (outcome.stored > 0) m.stored.add(outcome.stored, { site });
   if (outcome.duplicates > 0) m.duplicates.add(outcome.duplicates, { site });
+  const discarded = outcome.discarded ?? 0;
+  if (discarded > 0) m.discarded.add(discarded, { site });
+  if (outcome.notifications) m.notifications.add(outcome.notifications, { result: 'queued' });
   const sources = outcome.deadLetterSources ?? Array<string>(outcome.deadLettered).fill('unknown');
   const bySource = new Map<string, number>();
   for (const source of sources) bySource.set(source, (bySource.get(source) ?? 0) + 1);
   for (const [source, count] of bySource) m.deadLettered.add(count, { source });
   const committed = outcome.stored + outcome.duplicates;
-  m.batchSize.record(committed + outcome.deadLettered);
+  m.batchSize.record(committed + discarded + outcome.deadLettered);
   if (committed > 0) {
     const lagMs = now.getTime() - Date.parse(delivery.insertionTime);
     if (Number.isFinite(lagMs)) m.lag.record(Math.max(0, lagMs));
@@ -128,15 +141,19 @@ export const recordIngest = (
   }
 };
 
+/** For the notification sender: one attempt's result (`delivered` or `retry-later`). */
+export const recordNotification = (result: 'delivered' | 'retry-later'): void =>
+  current().notifications.add(1, { result });
+
 /** For the requeue-on-outage path: `count` queue messages put back because a dependency was down. */
 export const recordRequeued = (count = 1, attributes: Readonly<Record<string, string>> = {}): void =>
   current().requeued.add(count, attributes);
 
 /** For the poison archiver: `count` poison-queue messages moved to `deadletters`. */
-export const recordPoisonArchived = (count = 1): void => {
+export const recordPoisonArchived = (count = 1, source = 'poison-queue'): void => {
   const m = current();
   m.poisonArchived.add(count);
-  m.deadLettered.add(count, { source: 'poison-queue' });
+  m.deadLettered.add(count, { source });
 };
 
 /** A queue sample: approximate depth and the age of its front message in seconds (0 when empty). */
@@ -197,6 +214,7 @@ export const traceIngest = async (
       'statmgr.stored': outcome.stored,
       'statmgr.duplicates': outcome.duplicates,
       'statmgr.dead_lettered': outcome.deadLettered,
+      'statmgr.discarded': outcome.discarded ?? 0,
       'statmgr.request_charge': outcome.requestCharge,
     });
     recordIngest(outcome, input.delivery, facts.site);

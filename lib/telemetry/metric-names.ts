@@ -10,6 +10,10 @@ export const metricNames = {
   duplicates: 'statmgr.messages.duplicates',
   /** Items written to `deadletters` (attribute `source`: ingest-validation, store-rejected, poison-queue). */
   deadLettered: 'statmgr.messages.deadlettered',
+  /** Valid status messages a status filter rule discarded (`store: false`): taken in, not written. */
+  discarded: 'statmgr.messages.discarded',
+  /** Webhook notifications of status filter rules (attribute `result`: queued, delivered, retry-later). */
+  notifications: 'statmgr.notifications',
   /** Queue messages put back on the queue because a dependency was down (never dead-lettered). */
   requeued: 'statmgr.messages.requeued',
   /** Poison-queue messages the poison archiver moved to `deadletters`. */

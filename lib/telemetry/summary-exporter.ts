@@ -18,6 +18,12 @@ const counterLabels: readonly (readonly [string, string])[] = [
   [metricNames.poisonArchived, 'poisonArchived'],
 ];
 
+/** Counters shown only once they are non-zero (status filter rules: most stacks have none). */
+const optionalCounterLabels: readonly (readonly [string, string])[] = [
+  [metricNames.discarded, 'discarded'],
+  [metricNames.notifications, 'notifications'],
+];
+
 const round = (value: number): string => (Math.round(value * 10) / 10).toString();
 
 /**
@@ -81,12 +87,17 @@ export class SummaryMetricExporter implements PushMetricExporter {
     const changed = [...delta.values()].some((value) => value !== 0) || histograms.size > 0;
     // Idle (nothing processed, queues empty): no line, so a quiet stack stays quiet.
     if (!changed && !queueBusy) return undefined;
-    const parts = counterLabels.map(([name, label]) => {
+    const counter = ([name, label]: readonly [string, string]): string => {
       const total = (this.totals.get(name) ?? 0) + (delta.get(name) ?? 0);
       this.totals.set(name, total);
       const step = delta.get(name) ?? 0;
       return step > 0 ? `${label}=${total}(+${step})` : `${label}=${total}`;
-    });
+    };
+    const parts = counterLabels.map(counter);
+    for (const entry of optionalCounterLabels) {
+      const shown = counter(entry);
+      if ((this.totals.get(entry[0]) ?? 0) > 0) parts.push(shown);
+    }
     if (deadLetterSources.size > 0) {
       parts.push(
         `deadLetterSources=${[...deadLetterSources].map(([source, n]) => `${source}:${n}`).join(',')}`,

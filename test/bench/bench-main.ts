@@ -23,10 +23,13 @@ import { names } from '../../lib/names';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { createQueueServiceClient } from '../../lib/queue/queue-client';
 import { benchNames } from './bench-names';
-import { distScript, startBenchEmulators, type BenchEmulators } from './bench-processes';
+import { distScript, measureHandlerCpu, startBenchEmulators, type BenchEmulators } from './bench-processes';
 import { measureCosmosCeiling, measureQueueCeiling } from './ceiling';
 import { formatProfile, summarizeProfile } from './profile-summary';
 import { runLoad, type LoadMessage, type LoadResult } from './run-load';
+import type { StatusFilterRule } from '../../lib/rules/rule-types';
+import { benchRules } from './bench-rules';
+import { replaceRules, noRulesEtag } from '../../lib/rules/rules-store';
 
 const usage = `Usage: npm run bench [-- options]
 
@@ -36,13 +39,16 @@ Starts private emulators on free ports and measures, in one run:
   2. the naive baseline: one status message per queue message, one create per document, host defaults;
   3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
      --messages status messages, checking that every one is stored exactly once;
-  4. the same --messages run with the summaries switched off (STATMGR_SUMMARIES=off), to give their cost.
+  4. the handler alone (the worker's share in Azure): the real ingest handler called in a process of its own
+     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message;
+  5. the same --messages pipeline run with the summaries switched off (STATMGR_SUMMARIES=off): their cost.
 The last line of output is one JSON object with the results.
 
 Options:
   --messages N           status messages of the pipeline run (default 100000)
   --rss-messages N       a smaller pipeline run first, to compare peak RSS (default 10000; 0 skips it)
   --baseline-messages N  status messages of the naive run (default 2000)
+  --handler-messages N   status messages of the handler-alone run (default 20000)
   --machines M           spread over M machines (default 50)
   --concurrency C        parallel enqueue requests of the agent (default 16)
   --receivers R          parallel fetch loops of the raw queue ceiling (default 4)
@@ -53,6 +59,8 @@ Options:
   --progress-seconds S   print progress every S seconds while a run drains (default 5)
   --host-node-args=A,B   node options for the pipeline host, e.g. --host-node-args=--max-semi-space-size=32
   --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
+  --rules N              after the main pipeline run, run it again with N status filter rules stored (none
+                         matches most messages; see benchRules) and report both rates (default 0: skip)
   -h, --help             this text`;
 
 const intFlag = (value: string | undefined, flag: string, fallback: number, min = 1): number => {
@@ -170,6 +178,7 @@ const main = async (): Promise<void> => {
       messages: { type: 'string' },
       'rss-messages': { type: 'string' },
       'baseline-messages': { type: 'string' },
+      'handler-messages': { type: 'string' },
       machines: { type: 'string' },
       concurrency: { type: 'string' },
       receivers: { type: 'string' },
@@ -179,6 +188,7 @@ const main = async (): Promise<void> => {
       'host-node-args': { type: 'string' },
       live: { type: 'boolean' },
       'progress-seconds': { type: 'string' },
+      rules: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -186,11 +196,13 @@ const main = async (): Promise<void> => {
   const messages = intFlag(values.messages, '--messages', 100_000);
   const rssMessages = intFlag(values['rss-messages'], '--rss-messages', 10_000, 0);
   const baselineMessages = intFlag(values['baseline-messages'], '--baseline-messages', 2000);
+  const handlerMessages = intFlag(values['handler-messages'], '--handler-messages', 20_000);
   const machines = intFlag(values.machines, '--machines', 50);
   const concurrency = intFlag(values.concurrency, '--concurrency', 16);
   const receivers = intFlag(values.receivers, '--receivers', 4);
   const mode = values.live ? 'live' : 'backlog';
   const hostNodeArgs = (values['host-node-args'] ?? '').split(/[ ,]/).filter(Boolean);
+  const ruleCount = intFlag(values.rules, '--rules', 0, 0);
   const progressMs = intFlag(values['progress-seconds'], '--progress-seconds', 5) * 1000;
   const hostSettings = queueHostSettings(readHostJson(hostJsonPath));
   const benchStarted = Date.now();
@@ -271,16 +283,18 @@ const main = async (): Promise<void> => {
   const runPipeline = async (
     load: readonly Envelope[],
     profile: boolean,
+    rules: readonly StatusFilterRule[] = [],
     summaries = true,
   ): Promise<LoadResult> => {
     const count = load.reduce((sum, envelope) => sum + envelope.messages.length, 0);
-    log(
-      `pipeline${summaries ? '' : ' without summaries'}: ${count} status messages in ${load.length} queue messages`,
-    );
+    const withRules = rules.length > 0 ? ` with ${rules.length} status filter rules` : '';
+    const without = summaries ? '' : ' without summaries';
+    log(`pipeline${withRules}${without}: ${count} status messages in ${load.length} queue messages`);
     if (profile) mkdirSync(profileDir, { recursive: true });
     const result = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
       const database = benchNames.pipelineDatabase(count);
       const containers = await containersOf(database);
+      if (rules.length > 0) await replaceRules(containers.rules, rules, noRulesEtag, new Date());
       return runLoad({
         host: {
           script: distScript('lib', 'cli', 'host.js'),
@@ -314,12 +328,40 @@ const main = async (): Promise<void> => {
       : undefined;
   // The summaries' cost (issue 14): the same load without them, right before the run with them.
   const withoutSummaries =
-    values['skip-no-summaries'] === true ? undefined : await runPipeline(envelopes, false, false);
+    values['skip-no-summaries'] === true ? undefined : await runPipeline(envelopes, false, [], false);
   const pipeline = await runPipeline(envelopes, values.profile === true);
   if (values.profile) {
     const profile = newestProfile(profileDir);
     if (profile) log(`${formatProfile(summarizeProfile(profile))}\n  (${profile})`);
   }
+  const ruled = ruleCount > 0 ? await runPipeline(envelopes, false, benchRules(ruleCount)) : undefined;
+  const rulesRatio = ruled ? Math.round((ruled.msgsPerSec / pipeline.msgsPerSec) * 100) / 100 : null;
+
+  // 4. the worker's share alone: the real handler against Cosmos, no queue work
+  const handler = await withStack(async ({ env, containersOf }) => {
+    const database = benchNames.handlerDatabase;
+    await containersOf(database);
+    return measureHandlerCpu({ ...env, COSMOS_DATABASE: database }, handlerMessages, machines);
+  });
+  // ... and with the status filter rules stored: the rules' CPU cost, less at the mercy of a busy machine.
+  const handlerWithRules =
+    ruleCount > 0
+      ? await withStack(async ({ env, containersOf }) => {
+          const database = `${benchNames.handlerDatabase}-rules`;
+          const containers = await containersOf(database);
+          await replaceRules(containers.rules, benchRules(ruleCount), noRulesEtag, new Date());
+          return measureHandlerCpu({ ...env, COSMOS_DATABASE: database }, handlerMessages, machines);
+        })
+      : undefined;
+  if (handlerWithRules) {
+    log(
+      `handler CPU per status message with ${ruleCount} rules: ${handlerWithRules.handlerCpuUsPerMsg} us vs ${handler.handlerCpuUsPerMsg} us without`,
+    );
+  }
+  const hostCpuUsPerMsg = Math.round((pipeline.cpuSeconds.host / pipeline.statusMessages) * 1e7) / 10;
+  log(
+    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s)`,
+  );
 
   const speedup = baseline ? Math.round((pipeline.msgsPerSec / baseline.msgsPerSec) * 10) / 10 : null;
   const fraction = ceiling ? Math.round((pipeline.msgsPerSec / ceiling.msgsPerSec) * 100) / 100 : null;
@@ -333,6 +375,11 @@ const main = async (): Promise<void> => {
   if (small) log(row('pipeline', small));
   if (withoutSummaries) log(row('pipeline without summaries', withoutSummaries));
   log(row('pipeline', pipeline));
+  if (ruled) log(row(`pipeline, ${ruleCount} rules`, ruled));
+  if (ruled)
+    log(
+      `with ${ruleCount} rules: ${ruled.msgsPerSec} vs ${pipeline.msgsPerSec} msgs/s without, ratio ${rulesRatio} (goal >= 0.9)`,
+    );
   const summariesFraction = withoutSummaries
     ? Math.round((pipeline.msgsPerSec / withoutSummaries.msgsPerSec) * 100) / 100
     : null;
@@ -352,8 +399,18 @@ const main = async (): Promise<void> => {
       },
       baseline: { msgsPerSec: baseline?.msgsPerSec ?? null },
       ceiling: ceiling ?? { queueMsgsPerSec: null, cosmosDocsPerSec: null, msgsPerSec: null },
+      withRules: ruled
+        ? {
+            rules: ruleCount,
+            msgsPerSec: ruled.msgsPerSec,
+            ratio: rulesRatio,
+            handlerCpuUsPerMsg: handlerWithRules?.handlerCpuUsPerMsg ?? null,
+          }
+        : null,
       speedupVsBaseline: speedup,
       fractionOfCeiling: fraction,
+      hostCpuUsPerMsg,
+      handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
       withoutSummaries: { msgsPerSec: withoutSummaries?.msgsPerSec ?? null },
       summariesFraction,
     }),

@@ -7,5 +7,7 @@ export const benchNames = {
   ceilingQueue: 'bench-ceiling',
   ceilingDatabase: 'bench-ceiling',
   /** Each pipeline run stores into its own database, so that its container holds only that run's documents. */
+  /** The handler-alone run (the worker's CPU share). */
+  handlerDatabase: 'bench-handler',
   pipelineDatabase: (messages: number): string => `bench-pipeline-${messages}`,
 } as const;

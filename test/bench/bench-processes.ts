@@ -130,3 +130,27 @@ export const startBenchHost = async (options: HostOptions): Promise<BenchProcess
   );
   return asBenchProcess(child, warnings);
 };
+
+export interface HandlerCpu {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly handlerCpuUsPerMsg: number;
+}
+
+/** Runs test/bench/handler-cpu-main.js (the ingest handler alone) and returns its JSON line. */
+export const measureHandlerCpu = async (
+  env: Readonly<Record<string, string>>,
+  messages: number,
+  machines: number,
+): Promise<HandlerCpu> => {
+  const { child, readyLine, warnings } = await startNode(
+    distScript('test', 'bench', 'handler-cpu-main.js'),
+    [String(messages), String(machines)],
+    env,
+    (line) => line.startsWith('{"messages"'),
+  );
+  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+  if (child.exitCode !== 0)
+    throw new Error(`handler-cpu-main exited ${child.exitCode}: ${warnings.join('\n')}`);
+  return JSON.parse(readyLine) as HandlerCpu;
+};

@@ -181,6 +181,21 @@ describe('infra (Bicep templates read as text)', () => {
     expect(included).toEqual(expect.arrayContaining(['kind', 'batchId', 'lastHour']));
   });
 
+  it('creates the status filter rules container and the notification queues (issue 15)', () => {
+    expect(names.notificationsPoisonQueue).toBe(`${names.notificationsQueue}-poison`);
+    const queueList = /var notificationQueueNames = (\[[^\]]*\])/.exec(storage)?.[1];
+    expect(queueList && (JSON.parse(queueList.replaceAll("'", '"')) as string[])).toEqual([
+      names.notificationsQueue,
+      names.notificationsPoisonQueue,
+    ]);
+    const rules = resourceOf(cosmos, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').find(
+      (r) => r.body.includes(`name: '${names.rulesContainer}'`),
+    );
+    expect(rules && property(rules.body, 'resource')).toContain(
+      `partitionKey: { paths: ['${names.rulesPartitionKeyPath}'], kind: 'Hash' }`,
+    );
+  });
+
   it('indexes the fields status-message queries filter and sort on, and nothing else', () => {
     const [messages] = resourceOf(cosmos, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
     const policy = property(messages!.body, 'indexingPolicy');

@@ -6,6 +6,8 @@ import {
   type QueueDelivery,
 } from '../../lib/ingest/ingest-queue-message';
 import { parseQueueMessage } from '../../lib/message/parse-queue-message';
+import { createRulesCache } from '../../lib/rules/rules-cache';
+import type { StatusFilterRule } from '../../lib/rules/rule-types';
 import { toDocument } from '../../lib/message/to-document';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { readSiteComponents, readSiteMachines } from '../../lib/summaries/read-summaries';
@@ -130,11 +132,43 @@ describe('summaries on ingest (Cosmos emulator)', () => {
     // As the rules (issue 15) store it: the first message excluded from summaries.
     await storeDocuments(
       stack().containers.messages,
-      [{ ...docs[0]!, summarize: false } as StoredStatusMessage, docs[1]!],
+      [{ ...docs[0]!, summarize: false }, docs[1]!],
       (d) => [d.site, d.machine],
     );
     await ingestQueueMessage(body, delivery(2), deps());
     expect(await countsOf(site)).toEqual({ SMS_A: { info: 0, warning: 0, error: 1 } });
+  });
+
+  it('honours the status filter rules: discarded messages and summarize: false are not counted, even when the rules change between deliveries', async () => {
+    const site = 'S-REAL-RULES';
+    const rulesOf = (rules: StatusFilterRule[]) => createRulesCache(() => Promise.resolve(rules), 0);
+    const first = rulesOf([
+      { name: 'quiet', match: { component: 'SMS_QUIET' }, actions: { summarize: false } },
+      { name: 'noisy', match: { component: 'SMS_NOISY', severity: 'info' }, actions: { store: false } },
+    ]);
+    const body = envelopeOf(site, [
+      message('error', 'SMS_QUIET'),
+      message('info', 'SMS_NOISY'),
+      message('warning', 'SMS_NOISY'),
+      message('error', 'SMS_A'),
+    ]);
+    // The first delivery stores under the first rules and "crashes" before counting.
+    await ingestQueueMessage(body, delivery(), { ...deps(false), rules: first });
+    // The redelivery runs under other rules (no more exclusions): what is stored is what counts. The quiet
+    // error stays stored with summarize: false; the noisy info, discarded before, is stored now and counts.
+    await ingestQueueMessage(body, delivery(2), { ...deps(), rules: rulesOf([]) });
+    expect(await countsOf(site)).toEqual({
+      SMS_NOISY: { info: 1, warning: 1, error: 0 },
+      SMS_A: { info: 0, warning: 0, error: 1 },
+    });
+    // Under the first rules from the start: the discarded and the excluded message do not count.
+    const again = envelopeOf('S-REAL-RULES-2', body.messages);
+    await ingestQueueMessage(again, delivery(), { ...deps(), rules: first });
+    await ingestQueueMessage(again, delivery(2), { ...deps(), rules: first });
+    expect(await countsOf('S-REAL-RULES-2')).toEqual({
+      SMS_NOISY: { info: 0, warning: 1, error: 0 },
+      SMS_A: { info: 0, warning: 0, error: 1 },
+    });
   });
 
   it('counts a replayed item of a batch (same batch id, its own position) once, and its siblings once', async () => {

@@ -56,4 +56,13 @@ describe('SummaryMetricExporter', () => {
     await reader.forceFlush();
     expect(lines[2]).toMatch(/^telemetry stored=101 duplicates=4\(\+4\) deadLettered=1 /);
   });
+
+  it('shows the messages status filter rules discarded, once there are any', async () => {
+    const delivery = { queueMessageId: 'q', dequeueCount: 1, insertionTime: '2026-11-25T12:00:00.000Z' };
+    const before = lines.length;
+    expect(lines.join('\n')).not.toContain('discarded=');
+    recordIngest(outcome({ stored: 2, discarded: 3 }), delivery, 'P01', new Date('2026-11-25T12:00:01Z'));
+    await reader.forceFlush();
+    expect(lines[before]).toMatch(/ poisonArchived=0 discarded=3\(\+3\) batchSize=5\/max 5 /);
+  });
 });
