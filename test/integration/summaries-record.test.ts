@@ -130,11 +130,10 @@ describe('summaries on ingest (Cosmos emulator)', () => {
       item.ok ? [toDocument(item.message, item.position, info)] : [],
     );
     // As the rules (issue 15) store it: the first message excluded from summaries.
-    await storeDocuments(
-      stack().containers.messages,
-      [{ ...docs[0]!, summarize: false }, docs[1]!],
-      (d) => [d.site, d.machine],
-    );
+    await storeDocuments(stack().containers.messages, [{ ...docs[0]!, summarize: false }, docs[1]!], (d) => [
+      d.site,
+      d.machine,
+    ]);
     await ingestQueueMessage(body, delivery(2), deps());
     expect(await countsOf(site)).toEqual({ SMS_A: { info: 0, warning: 0, error: 1 } });
   });
