@@ -2,6 +2,7 @@ import { isLoopbackHost, withoutQuery } from './util/loopback';
 import { ConfigError } from './errors';
 import { names } from './names';
 import { maxQueueDelaySeconds, settingSpec, type SettingName } from './settings';
+import { parseThresholdOverrides, type ThresholdOverrides } from './summaries/thresholds';
 
 /** The well-known Azurite development account (public, documented by Microsoft; never a secret). */
 export const azuriteAccount = {
@@ -70,6 +71,7 @@ export interface Config {
   /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
   readonly otlpEndpoint: string | undefined;
   readonly retry: RetrySettings;
+  readonly summaries: SummarySettings;
   /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
   readonly rules: RulesSettings;
 }
@@ -168,6 +170,28 @@ const readRetry = (env: Env): RetrySettings => {
   return Object.freeze({ minDelaySeconds, maxDelaySeconds });
 };
 
+/** Settings of the summaries (docs/summaries.md). */
+export interface SummarySettings {
+  /** Count on ingest (default on). `off` is for the bench's comparison only: the API then shows no counts. */
+  readonly enabled: boolean;
+  /** UTC hour (0-23) at which each day's threshold period starts (default 0: 00:00 UTC). */
+  readonly periodStartHour: number;
+  /** `GET /api/sites/{site}/machines` lists a machine as silent when it reported nothing for this long. */
+  readonly silentMinutes: number;
+  /** Threshold overrides per site, per component and per site and component (JSON, validated). */
+  readonly thresholds: ThresholdOverrides;
+}
+
+const readSummaries = (env: Env): SummarySettings =>
+  Object.freeze({
+    enabled: choice(env, 'STATMGR_SUMMARIES', ['on', 'off'] as const) === 'on',
+    periodStartHour: integer(env, 'STATMGR_SUMMARY_PERIOD_START_HOUR'),
+    silentMinutes: integer(env, 'STATMGR_SUMMARY_SILENT_MINUTES'),
+    thresholds: parseThresholdOverrides(
+      text(env, 'STATMGR_SUMMARY_THRESHOLDS'),
+      'STATMGR_SUMMARY_THRESHOLDS',
+    ),
+  });
 /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
 export interface RulesSettings {
   /** How long an instance uses its cached rules before reading them again (at most 30 s). */
@@ -227,6 +251,7 @@ export const loadConfig = (env: Env): Config =>
     telemetryExporter: choice(env, 'STATMGR_TELEMETRY', telemetryExporters),
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
+    summaries: readSummaries(env),
     rules: readRules(env),
   });
 

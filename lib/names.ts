@@ -7,6 +7,9 @@ export const names = {
   deadlettersContainer: 'deadletters',
   /** One summary document per agent (sequence ranges stored); partition key `/site`, `/machine`. */
   agentsContainer: 'agents',
+  /** Component and machine summaries (issue 14): per-envelope count deltas, resets, presence; key `/site`. */
+  summariesContainer: 'summaries',
+  summariesPartitionKeyPath: '/site',
   /** Status filter rules (issue 15): one document holding the ordered list; partition key `/id`. */
   rulesContainer: 'rules',
   rulesPartitionKeyPath: '/id',

@@ -197,6 +197,40 @@ export const settingSpecs = [
     defaultText: './.statmgr-outbox',
     description: "the agent CLI's outbox directory",
   },
+  {
+    name: 'STATMGR_SUMMARIES',
+    kind: 'choice',
+    scope: 'tuning',
+    choices: ['on', 'off'],
+    default: 'on',
+    description: 'count component and machine summaries on ingest; off only for the bench comparison',
+  },
+  {
+    name: 'STATMGR_SUMMARY_PERIOD_START_HOUR',
+    kind: 'integer',
+    scope: 'tuning',
+    default: 0,
+    min: 0,
+    max: 23,
+    description: "UTC hour at which each day's summary threshold period starts",
+  },
+  {
+    name: 'STATMGR_SUMMARY_SILENT_MINUTES',
+    kind: 'integer',
+    scope: 'tuning',
+    default: 60,
+    min: 1,
+    max: 30 * 24 * 60,
+    description: 'GET /api/sites/{site}/machines lists a machine as silent after this long without a report',
+  },
+  {
+    name: 'STATMGR_SUMMARY_THRESHOLDS',
+    kind: 'text',
+    scope: 'tuning',
+    defaultText: "Configuration Manager's (warning 2000/10/1, critical 5000/50/5)",
+    description:
+      'JSON threshold overrides: {"default","sites","components","siteComponents"} (docs/summaries.md)',
+  },
   // Status filter rules (docs/rules.md)
   {
     name: 'STATMGR_RULES_REFRESH_SECONDS',

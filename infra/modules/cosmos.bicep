@@ -118,6 +118,27 @@ resource agents 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2
   }
 }
 
+// summaries: per-envelope count deltas, resets and presence of each site's components and machines
+// (docs/summaries.md). Partition key /site: the API reads one site at a time. The deltas expire with the
+// messages they count (same retention); the API reads only the deltas reaching into today's period.
+resource summaries 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+  parent: database
+  name: 'summaries'
+  properties: {
+    resource: {
+      id: 'summaries'
+      partitionKey: { paths: ['/site'], kind: 'Hash' }
+      defaultTtl: messageRetentionDays * 86400
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [{ path: '/kind/?' }, { path: '/batchId/?' }, { path: '/lastHour/?' }, { path: '/site/?' }]
+        excludedPaths: [{ path: '/*' }, { path: '/"_etag"/?' }]
+      }
+    }
+  }
+}
+
 // rules: the status filter rules, one document (id `status-filter-rules`) holding the ordered list.
 resource rules 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
   parent: database

@@ -9,6 +9,7 @@ export interface CosmosContainers {
   readonly messages: Container;
   readonly deadletters: Container;
   readonly agents: Container;
+  readonly summaries: Container;
   readonly rules: Container;
 }
 
@@ -37,6 +38,7 @@ export const openContainers = (client: CosmosClient, database: string): CosmosCo
     messages: db.container(names.messagesContainer),
     deadletters: db.container(names.deadlettersContainer),
     agents: db.container(names.agentsContainer),
+    summaries: db.container(names.summariesContainer),
     rules: db.container(names.rulesContainer),
   };
 };
@@ -68,6 +70,12 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
       kind: PartitionKeyKind.MultiHash,
       version: 2,
     },
+  });
+  await db.containers.createIfNotExists({
+    id: names.summariesContainer,
+    partitionKey: { paths: [names.summariesPartitionKeyPath] },
+    // In Azure the default TTL is the messages' retention (Bicep); the emulator has no TTL expiry.
+    defaultTtl: -1,
   });
   await db.containers.createIfNotExists({
     id: names.rulesContainer,

@@ -50,19 +50,21 @@ const containerPart = (container: Runtime['containers']['messages']) => async (a
   return { detail: `container ${container.id} reachable` };
 };
 
-/** Checks every part the pipeline needs: the queue, the poison queue and the three Cosmos containers. */
+/** Checks every part the pipeline needs: the queue, the poison queue and the Cosmos containers. */
 export const checkHealth = async (
   runtime: Pick<Runtime, 'queues' | 'containers'>,
   timeoutMs = 5000,
 ): Promise<HealthReport> => {
   const { queues, containers } = runtime;
-  const [queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents] = await Promise.all([
-    check(queuePart(queues.main), timeoutMs),
-    check(queuePart(queues.poison), timeoutMs),
-    check(containerPart(containers.messages), timeoutMs),
-    check(containerPart(containers.deadletters), timeoutMs),
-    check(containerPart(containers.agents), timeoutMs),
-  ]);
-  const parts = { queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents };
+  const [queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents, cosmosSummaries] =
+    await Promise.all([
+      check(queuePart(queues.main), timeoutMs),
+      check(queuePart(queues.poison), timeoutMs),
+      check(containerPart(containers.messages), timeoutMs),
+      check(containerPart(containers.deadletters), timeoutMs),
+      check(containerPart(containers.agents), timeoutMs),
+      check(containerPart(containers.summaries), timeoutMs),
+    ]);
+  const parts = { queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents, cosmosSummaries };
   return { ok: Object.values(parts).every((part) => part.ok), parts };
 };

@@ -15,6 +15,7 @@ import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
 import type { StoredStatusMessage } from '../message/types';
+import { recordSummaries } from '../summaries/record-summaries';
 import { applyRules, enqueueRuleNotifications } from '../rules/apply-rules';
 import type { RulesCache } from '../rules/rules-cache';
 
@@ -45,6 +46,8 @@ export interface IngestOutcome {
 export interface IngestDeps {
   readonly containers: CosmosContainers;
   readonly now: () => Date;
+  /** Summaries are counted unless the configuration switches them off (the bench's comparison only). */
+  readonly config?: { readonly summaries: { readonly enabled: boolean } };
   /** Status filter rules (docs/rules.md); without them every message is stored with the default retention. */
   readonly rules?: RulesCache;
   readonly queues?: { readonly notifications: QueueClient };
@@ -138,6 +141,9 @@ export const ingestQueueMessage = async (
     );
   }
   const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
+  // After the commit, before the queue message completes: the component and machine summaries (issue 14).
+  if (deps.config?.summaries.enabled !== false)
+    await recordSummaries(deps.containers, { parsed, batchId, documents: ruled.toStore, result, now });
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
   // A position whose id conflicts was not stored: its number is not credited.
   const conflicting = new Set(result.conflicts.map(({ document }) => document.position));

@@ -40,7 +40,8 @@ Starts private emulators on free ports and measures, in one run:
   3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
      --messages status messages, checking that every one is stored exactly once;
   4. the handler alone (the worker's share in Azure): the real ingest handler called in a process of its own
-     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message.
+     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message;
+  5. the same --messages pipeline run with the summaries switched off (STATMGR_SUMMARIES=off): their cost.
 The last line of output is one JSON object with the results.
 
 Options:
@@ -54,6 +55,7 @@ Options:
   --live                 enqueue while the host drains (clock from the first enqueue) instead of draining a
                          backlog enqueued before the host starts (clock from the host being ready)
   --pipeline-only        skip the ceiling and the baseline (their numbers are null in the JSON)
+  --skip-no-summaries    skip the run without summaries (its numbers are null in the JSON)
   --progress-seconds S   print progress every S seconds while a run drains (default 5)
   --host-node-args=A,B   node options for the pipeline host, e.g. --host-node-args=--max-semi-space-size=32
   --profile              run the pipeline host of the main run with --cpu-prof; prints where its time goes
@@ -182,6 +184,7 @@ const main = async (): Promise<void> => {
       receivers: { type: 'string' },
       profile: { type: 'boolean' },
       'pipeline-only': { type: 'boolean' },
+      'skip-no-summaries': { type: 'boolean' },
       'host-node-args': { type: 'string' },
       live: { type: 'boolean' },
       'progress-seconds': { type: 'string' },
@@ -281,10 +284,12 @@ const main = async (): Promise<void> => {
     load: readonly Envelope[],
     profile: boolean,
     rules: readonly StatusFilterRule[] = [],
+    summaries = true,
   ): Promise<LoadResult> => {
     const count = load.reduce((sum, envelope) => sum + envelope.messages.length, 0);
     const withRules = rules.length > 0 ? ` with ${rules.length} status filter rules` : '';
-    log(`pipeline${withRules}: ${count} status messages in ${load.length} queue messages`);
+    const without = summaries ? '' : ' without summaries';
+    log(`pipeline${withRules}${without}: ${count} status messages in ${load.length} queue messages`);
     if (profile) mkdirSync(profileDir, { recursive: true });
     const result = await withStack(async ({ env, service, containersOf, emulatorCpu }) => {
       const database = benchNames.pipelineDatabase(count);
@@ -293,7 +298,7 @@ const main = async (): Promise<void> => {
       return runLoad({
         host: {
           script: distScript('lib', 'cli', 'host.js'),
-          env: { ...env, COSMOS_DATABASE: database },
+          env: { ...env, COSMOS_DATABASE: database, ...(summaries ? {} : { STATMGR_SUMMARIES: 'off' }) },
           nodeArgs: [...hostNodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
         },
         queue: service.getQueueClient(names.queue),
@@ -321,6 +326,9 @@ const main = async (): Promise<void> => {
     rssMessages > 0 && rssMessages < messages
       ? await runPipeline(buildEnvelopes(sampleMessages(rssMessages, machines)), false)
       : undefined;
+  // The summaries' cost (issue 14): the same load without them, right before the run with them.
+  const withoutSummaries =
+    values['skip-no-summaries'] === true ? undefined : await runPipeline(envelopes, false, [], false);
   const pipeline = await runPipeline(envelopes, values.profile === true);
   if (values.profile) {
     const profile = newestProfile(profileDir);
@@ -365,12 +373,17 @@ const main = async (): Promise<void> => {
   if (ceiling) log(`| ceiling | ${messages} | ${ceiling.msgsPerSec} | | |`);
   if (baseline) log(row('naive baseline', baseline));
   if (small) log(row('pipeline', small));
+  if (withoutSummaries) log(row('pipeline without summaries', withoutSummaries));
   log(row('pipeline', pipeline));
   if (ruled) log(row(`pipeline, ${ruleCount} rules`, ruled));
   if (ruled)
     log(
       `with ${ruleCount} rules: ${ruled.msgsPerSec} vs ${pipeline.msgsPerSec} msgs/s without, ratio ${rulesRatio} (goal >= 0.9)`,
     );
+  const summariesFraction = withoutSummaries
+    ? Math.round((pipeline.msgsPerSec / withoutSummaries.msgsPerSec) * 100) / 100
+    : null;
+  log(`with summaries: ${summariesFraction ?? '-'} of the rate without them (goal 0.9)`);
   log(
     `speedup vs baseline ${speedup ?? '-'}x (goal 20x), fraction of ceiling ${fraction ?? '-'} (goal 0.7); bench took ${Math.round((Date.now() - benchStarted) / 1000)} s`,
   );
@@ -398,6 +411,8 @@ const main = async (): Promise<void> => {
       fractionOfCeiling: fraction,
       hostCpuUsPerMsg,
       handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
+      withoutSummaries: { msgsPerSec: withoutSummaries?.msgsPerSec ?? null },
+      summariesFraction,
     }),
   );
 };

@@ -41,11 +41,12 @@ const print = (report: ChaosReport): void => {
     ['poison queue', report.poisoned],
     ['dead-lettered', report.deadLettered],
     ['left in queue', report.leftInQueue],
+    ['summary counts not equal to the stored', report.summaryMismatches],
     ['time to drain after the last stop (s)', (report.drainMs / 1000).toFixed(1)],
     ['total time (s)', (report.totalMs / 1000).toFixed(1)],
   ];
   for (const [label, value] of rows) console.log(`${label.padEnd(40)} ${value}`);
-  console.log(report.ok ? 'CHAOS PASSED: every message stored exactly once' : 'CHAOS FAILED');
+  console.log(report.ok ? 'CHAOS PASSED: every message stored and counted exactly once' : 'CHAOS FAILED');
   console.log(JSON.stringify(report));
 };
 

@@ -1,7 +1,7 @@
 import { runChaos } from './run-chaos';
 
 describe('chaos (short version of npm run chaos)', () => {
-  it('stores every status message exactly once through host kills, SIGTERMs and a Cosmos and queue outage', async () => {
+  it('stores and counts every status message exactly once through host kills, SIGTERMs and a Cosmos and queue outage', async () => {
     const lines: string[] = [];
     const report = await runChaos({
       envelopeMessages: 1_800,
@@ -24,6 +24,7 @@ describe('chaos (short version of npm run chaos)', () => {
       poisoned: 0,
       deadLettered: 0,
       leftInQueue: 0,
+      summaryMismatches: 0,
     });
     expect(report.sigkills + report.sigterms).toBe(4);
   }, 300_000);

@@ -170,6 +170,15 @@ describe('infra (Bicep templates read as text)', () => {
     expect(deadletters).toMatch(/defaultTtl: -1\b/);
     const agents = containers.get('agents')!;
     expect(pk(agents)).toBe(pk(messages));
+    // Summaries (issue 14): one partition per site, expiring with the messages they count.
+    const summaries = containers.get(names.summariesContainer)!;
+    expect(pk(summaries)).toBe(`{ paths: ['${names.summariesPartitionKeyPath}'], kind: 'Hash' }`);
+    expect(summaries).toMatch(/defaultTtl: messageRetentionDays \* 86400/);
+    // The fields the summary queries filter on are indexed.
+    const included = [...property(summaries, 'includedPaths').matchAll(/path: '\/(\w+)\/\?'/g)].map(
+      (m) => m[1],
+    );
+    expect(included).toEqual(expect.arrayContaining(['kind', 'batchId', 'lastHour']));
   });
 
   it('creates the status filter rules container and the notification queues (issue 15)', () => {

@@ -36,6 +36,7 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
       'cosmosAgents',
       'cosmosDeadletters',
       'cosmosMessages',
+      'cosmosSummaries',
       'poisonQueue',
       'queue',
     ]);
