@@ -69,6 +69,8 @@ export interface Config {
   readonly retry: RetrySettings;
   /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
   readonly rules: RulesSettings;
+  /** Browser tests only (STATMGR_CHROMIUM): a Chromium to drive instead of the one in @sparticuz/chromium. */
+  readonly chromiumPath: string | undefined;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
@@ -227,6 +229,8 @@ export const loadConfig = (env: Env): Config =>
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
     rules: readRules(env),
+    // Issue 13 (viewer browser tests); move into lib/settings.ts with the house refactor.
+    chromiumPath: nonEmpty(env, 'STATMGR_CHROMIUM'),
   });
 
 let cached: Config | undefined;

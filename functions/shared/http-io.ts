@@ -83,17 +83,7 @@ export const answer = async (work: () => Promise<HttpResponseInit>): Promise<Htt
 };
 
 /** Text chunks as a response body that is sent while the chunks are produced (a streamed download). */
-export const streamOf = (chunks: AsyncIterable<string>): ReadableStream<Uint8Array> => {
-  const iterator = chunks[Symbol.asyncIterator]();
+export async function* streamOf(chunks: AsyncIterable<string>): AsyncIterable<Uint8Array> {
   const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      const next = await iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
-    },
-    cancel: async () => {
-      await iterator.return?.();
-    },
-  });
-};
+  for await (const chunk of chunks) yield encoder.encode(chunk);
+}
