@@ -229,8 +229,7 @@ export const loadConfig = (env: Env): Config =>
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
     rules: readRules(env),
-    // Issue 13 (viewer browser tests); move into lib/settings.ts with the house refactor.
-    chromiumPath: nonEmpty(env, 'STATMGR_CHROMIUM'),
+    chromiumPath: text(env, 'STATMGR_CHROMIUM'),
   });
 
 let cached: Config | undefined;

@@ -130,6 +130,7 @@ const main = async (): Promise<void> => {
 
   console.log(`
 statmgr is running
+  viewer       http://127.0.0.1:${config.httpPort}/api/viewer#key=${encodeURIComponent(apiKey)}   (open it: the key in the link logs you in)
   health       ${healthUrl}
   API          http://127.0.0.1:${ports.http}/api/   (function key: ${apiKey}, header x-functions-key)
   queue        http://127.0.0.1:${ready.queuePort}/devstoreaccount1/status-messages   (Azurite)

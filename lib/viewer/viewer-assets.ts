@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectRoot } from '../local/paths';
+import { projectRoot } from '../util/paths';
 
 /**
  * The web viewer's static files: the page and its stylesheet from `viewer/`, its scripts as `npm run build`

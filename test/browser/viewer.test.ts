@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { buildDeadLetter, type DeadLetter } from '../../lib/deadletters/dead-letter';
-import { waitUntil } from '../../lib/local/wait-until';
+import { buildDeadLetter, type DeadLetter } from '../../lib/dead-letters/dead-letter';
+import { waitUntil } from '../../lib/util/wait-until';
 import type { MessagePage } from '../../lib/query/query-messages';
 import { csvColumns } from '../../lib/query/export-messages';
 import { launchBrowser } from '../helpers/browser';

@@ -1,17 +1,14 @@
 import { createRequire } from 'node:module';
+import type Chromium from '@sparticuz/chromium' with { 'resolution-mode': 'require' };
 import { chromium as playwright, type Browser } from 'playwright-core';
 import { getConfig } from '../../lib/config';
 
 /**
- * What we use of @sparticuz/chromium. Its package.json lists the ESM typings before its `require` condition,
- * so TypeScript refuses a CommonJS import of it; its CommonJS build (`module.exports = Chromium`) is loaded
- * here with `require` and typed by hand.
+ * @sparticuz/chromium lists its ESM typings before its `require` condition, so TypeScript refuses a CommonJS
+ * import of it: its CommonJS build (`module.exports = Chromium`) is loaded with `require`, typed by its
+ * CommonJS typings.
  */
-interface SparticuzChromium {
-  readonly args: string[];
-  executablePath(input?: string): Promise<string>;
-}
-const chromium = createRequire(__filename)('@sparticuz/chromium') as SparticuzChromium;
+const chromium = createRequire(__filename)('@sparticuz/chromium') as typeof Chromium;
 
 /**
  * This machine has no internet: the browser must not try to reach Google's update, safe-browsing,
