@@ -155,19 +155,27 @@ describe('web viewer in headless Chromium (local host process, real Azurite and 
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     const item = want.items[1]!;
-    const detail = await page.locator('#detail').innerText();
-    for (const value of [
-      item.id,
-      item.batchId,
-      String(item.seq),
-      item.storedAt,
-      item.insertionStrings![0]!,
-      item.insertionStrings![1]!,
-      'Package ID (400)',
-      '4242',
-      item.description,
-    ])
-      expect(detail).toContain(value);
+    expect(await page.locator('#detail p').first().innerText()).toBe(item.description);
+    const fields = Object.fromEntries(
+      await page
+        .locator('#detail dt')
+        .evaluateAll((terms) => terms.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
+    ) as Record<string, string>;
+    expect(fields).toMatchObject({
+      Id: item.id,
+      Batch: item.batchId,
+      'Position in batch': String(item.position),
+      'Sequence number': String(item.seq),
+      Stored: item.storedAt,
+      Enqueued: item.enqueuedAt,
+      'Insertion string %1': item.insertionStrings![0],
+      'Insertion string %2': item.insertionStrings![1],
+      'Package ID (400)': String(item.attributes!['400']),
+      'Process id': '4242',
+      'Thread id': '7',
+      System: 'WS-0001',
+      'Date / time': item.time,
+    });
   });
 
   it('pages with load more when there are more rows than a page', async () => {
