@@ -1,11 +1,11 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { checkAgentParams } from '../lib/agent-status/agent-status';
 import { ValidationError } from '../lib/errors';
 import { isUuid } from '../lib/message/ids';
 import { getMessage } from '../lib/query/query-messages';
 import { getRuntime } from '../lib/runtime';
 import { answer, queryOf } from './shared/http-io';
-import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
+import { failsWithError } from './shared/function-app';
 
 const checkedKey = (request: HttpRequest): [string, string, string] => {
   const id = request.params.id ?? '';
@@ -25,20 +25,18 @@ const checkedKey = (request: HttpRequest): [string, string, string] => {
 };
 
 /** `GET /api/status-messages/{site}/{machine}/{id}`: one stored message with its description; 404 if absent. */
-export const getStatusMessageFunction: HttpFunctionDefinition = {
-  kind: 'http',
-  name: 'get-status-message',
+export const getStatusMessageFunction = async (request: HttpRequest): Promise<HttpResponseInit> =>
+  answer(async () => {
+    const [site, machine, id] = checkedKey(request);
+    const item = await getMessage(getRuntime().containers.messages, site, machine, id);
+    return item
+      ? { status: 200, jsonBody: item }
+      : { status: 404, jsonBody: { error: `no status message ${id} stored for ${site}/${machine}` } };
+  });
+
+app.http('get-status-message', {
   route: 'status-messages/{site}/{machine}/{id}',
   methods: ['GET'],
   authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> =>
-    answer(async () => {
-      const [site, machine, id] = checkedKey(request);
-      const item = await getMessage(getRuntime().containers.messages, site, machine, id);
-      return item
-        ? { status: 200, jsonBody: item }
-        : { status: 404, jsonBody: { error: `no status message ${id} stored for ${site}/${machine}` } };
-    }),
-};
-
-registerHttpFunction(getStatusMessageFunction);
+  handler: failsWithError(getStatusMessageFunction),
+});
