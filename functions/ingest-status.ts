@@ -35,8 +35,12 @@ export const ingestStatusFunction = async (payload: unknown, context: Invocation
       queue: runtime.queues.main,
       ingest: (...args) => traceIngest(span, () => ingestQueueMessage(...args)),
     });
-    if (result.kind === 'ingested') context.log('ingested', JSON.stringify({ ...fields, ...result.outcome }));
-    else {
+    if (result.kind === 'ingested') {
+      // A failed agent summary update does not fail the committed envelope, but it must be seen.
+      const line = JSON.stringify({ ...fields, ...result.outcome });
+      if (result.outcome.summaryError === undefined) context.log('ingested', line);
+      else context.warn('ingested; the agent summary was not updated', line);
+    } else {
       const { why, reason, copy } = result;
       recordRequeued(1, { why });
       context.warn('handed back as a delayed copy', JSON.stringify({ ...fields, why, reason, ...copy }));

@@ -8,8 +8,44 @@ targetScope = 'subscription'
 @description('Name of the environment (azd): used in resource names and the resource group name.')
 param environmentName string
 
+// The regions that offer Flex Consumption (as listed by the Flex Consumption quickstart templates, late 2026;
+// `az functionapp list-flexconsumption-locations` prints the current list). azd offers only these.
 @minLength(1)
-@description('Azure region for every resource.')
+@description('Azure region for every resource: one that offers Flex Consumption.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @description('Resource group to create or reuse. Default: rg-<environmentName>.')
@@ -54,6 +90,19 @@ param oldestMessageAlertMinutes int = 15
 @minValue(1)
 @description('Alert when more than this many function invocations fail within 15 minutes.')
 param functionFailureAlertThreshold int = 5
+
+@description('Object (principal) id of the operator: a person or group who reads and replays the data (Cosmos data-plane role on the database, queue data role on the account). azd fills it with the signed-in user (AZURE_PRINCIPAL_ID). Empty: no operator role.')
+param operatorPrincipalId string = ''
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+@description('What operatorPrincipalId is: User (default, azd\'s signed-in user), Group or ServicePrincipal.')
+param operatorPrincipalType string = 'User'
+
+@description('Comma-separated object (principal) ids of the agents\' identities (managed identities or service principals). Each may only add messages to the `status-messages` queue. Empty: none yet.')
+param agentPrincipalIds string = ''
+
+@description('Client (application) id of an Entra ID app registration for people signing in to the HTTP API (App Service Authentication), on top of function keys. Empty: function keys only.')
+param signInClientId string = ''
 
 var tags = { 'azd-env-name': environmentName, app: 'statmgr' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
@@ -112,6 +161,19 @@ module roles 'modules/app-roles.bicep' = {
   }
 }
 
+module peopleAndAgents 'modules/access-roles.bicep' = {
+  name: 'access-roles'
+  scope: rg
+  params: {
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
+    agentPrincipalIds: filter(map(split(agentPrincipalIds, ','), id => trim(id)), id => !empty(id))
+    storageAccountName: storage.outputs.name
+    cosmosAccountName: cosmos.outputs.accountName
+    cosmosDatabaseName: cosmos.outputs.databaseName
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -130,6 +192,7 @@ module functionApp 'modules/function-app.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    signInClientId: signInClientId
   }
   // The app starts its triggers at once: give it its roles first.
   dependsOn: [roles]
@@ -150,16 +213,30 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    workspaceId: monitoring.outputs.workspaceId
+    storageAccountName: storage.outputs.name
+    cosmosAccountName: cosmos.outputs.accountName
+    functionAppName: functionApp.outputs.name
+  }
+}
+
 module workbook 'modules/workbook.bicep' = {
   name: 'workbook'
   scope: rg
   params: { location: location, tags: tags, appInsightsId: monitoring.outputs.appInsightsId }
 }
 
-// azd reads these outputs (and writes them to .azure/<env>/.env).
+// azd writes these outputs to .azure/<env>/.env (`azd env get-values`). Each is named after the setting it
+// feeds, so the agent and replay CLIs run against Azure with those values in their environment.
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
-output STATUS_QUEUE_SERVICE_URI string = storage.outputs.queueServiceUri
+output StatusStorage__queueServiceUri string = storage.outputs.queueServiceUri
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output COSMOS_DATABASE string = cosmos.outputs.databaseName
+output STATMGR_API_BASE_URL string = 'https://${functionApp.outputs.defaultHostName}/api'
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName

@@ -1,3 +1,4 @@
+import { isLoopbackHost, withoutQuery } from './util/loopback';
 import { ConfigError } from './errors';
 import { names } from './names';
 import { maxQueueDelaySeconds, settingSpec, type SettingName } from './settings';
@@ -60,6 +61,8 @@ export interface Config {
   readonly agentGapAgeSeconds: number;
   /** The agent CLI's outbox directory (default `.statmgr-outbox` in the working directory). */
   readonly agentOutboxDir: string | undefined;
+  /** The agent CLI's SAS token for the queue service (never from a command-line argument). */
+  readonly agentSas: string | undefined;
   /** `ClientId=<id>;Authorization=AAD`: export to Application Insights with Entra ID (local auth disabled). */
   readonly appInsightsAuthenticationString: string | undefined;
   /** Local exporter when Application Insights is not configured: `console` prints a metrics summary. */
@@ -106,11 +109,11 @@ const url = (env: Env, name: SettingName): URL | undefined => {
   try {
     parsed = new URL(raw);
   } catch (cause) {
-    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`, { cause });
+    throw new ConfigError(`${name} must be an absolute URL, got "${withoutQuery(raw)}"`, { cause });
   }
   const protocols = spec.protocols ?? ['https:'];
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${raw}"`);
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${withoutQuery(raw)}"`);
   }
   return parsed;
 };
@@ -121,9 +124,6 @@ const choice = <T extends string>(env: Env, name: SettingName, choices: readonly
   if (!found) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
   return found;
 };
-
-export const isLoopback = (host: string): boolean =>
-  host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 
 const readStorage = (env: Env): StorageSettings => {
   const connectionString = text(env, 'StatusStorage');
@@ -146,7 +146,7 @@ const readStorage = (env: Env): StorageSettings => {
 
 const readCosmos = (env: Env): CosmosSettings => {
   const endpoint = text(env, 'COSMOS_ENDPOINT') ?? String(settingSpec('COSMOS_ENDPOINT').default);
-  const loopback = isLoopback(url(env, 'COSMOS_ENDPOINT')!.hostname);
+  const loopback = isLoopbackHost(url(env, 'COSMOS_ENDPOINT')!.hostname);
   const key = text(env, 'COSMOS_KEY') ?? (loopback ? cosmosEmulatorKey : undefined);
   return Object.freeze({
     endpoint,
@@ -224,6 +224,7 @@ export const loadConfig = (env: Env): Config =>
     appInsightsConnectionString: text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     agentGapAgeSeconds: integer(env, 'STATMGR_AGENT_GAP_AGE_SECONDS'),
     agentOutboxDir: text(env, 'STATMGR_AGENT_OUTBOX'),
+    agentSas: text(env, 'STATMGR_AGENT_SAS'),
     appInsightsAuthenticationString: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),
     telemetryExporter: choice(env, 'STATMGR_TELEMETRY', telemetryExporters),
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,

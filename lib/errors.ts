@@ -14,14 +14,41 @@ export class StatmgrError extends Error {
 /** Input that will never succeed however often it is retried. */
 export class PermanentError extends StatmgrError {}
 
+/** At most this many reasons are kept per item, request or dead letter; then one `and N more reasons`. */
+export const maxReasons = 20;
+/** A longer reason is cut (a reason names a field and a rule; a value in it is already shortened). */
+const maxReasonLength = 1024;
+const morePattern = /^and \d+ more reasons?$/;
+
+/**
+ * Bounds a list of reasons: each at most 1 KiB, at most 20, then `and N more reasons`. Idempotent, so
+ * bounding twice (validation, then the dead letter) changes nothing. Whatever a body breaks, what is kept
+ * about it stays small: a dead letter fits in a Cosmos item, a 400 body stays readable.
+ */
+export const boundReasons = (reasons: readonly string[]): string[] => {
+  const cut = reasons.map((reason) =>
+    reason.length > maxReasonLength
+      ? `${reason.slice(0, maxReasonLength)}... (${reason.length} characters)`
+      : reason,
+  );
+  if (cut.length <= maxReasons) return cut;
+  if (cut.length === maxReasons + 1 && morePattern.test(cut[maxReasons]!)) return cut;
+  const more = cut.length - maxReasons;
+  return [...cut.slice(0, maxReasons), `and ${more} more reason${more === 1 ? '' : 's'}`];
+};
+
 /** A queue message, status message or request that breaks the message contract. */
 export class ValidationError extends PermanentError {
-  /** One human-readable reason per rule broken, each naming the field, e.g. `messages[2].severity: ...`. */
+  /**
+   * One human-readable reason per rule broken, each naming the field, e.g. `messages[2].severity: ...`;
+   * at most 20, then `and N more reasons`.
+   */
   readonly reasons: readonly string[];
 
   constructor(reasons: readonly string[], options?: { cause?: unknown }) {
-    super(reasons.join('; '), options);
-    this.reasons = Object.freeze([...reasons]);
+    const bounded = boundReasons(reasons);
+    super(bounded.join('; '), options);
+    this.reasons = Object.freeze(bounded);
   }
 }
 
@@ -50,6 +77,9 @@ export class OutboxFullError extends StatmgrError {}
 
 /** Another process holds the agent's outbox: two agents must never share one outbox directory. */
 export class OutboxLockedError extends PermanentError {}
+
+/** The outbox could not write or fsync a record (disk full, I/O error): `report` did not take the message. */
+export class OutboxWriteError extends StatmgrError {}
 
 export const isTransient = (error: unknown): error is TransientError => error instanceof TransientError;
 

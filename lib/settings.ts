@@ -254,6 +254,13 @@ export const settingSpecs = [
     defaultText: 'http://127.0.0.1:<STATMGR_HTTP_PORT>/api',
     description: "the HTTP API's base URL for the rules CLI",
   },
+  {
+    name: 'STATMGR_AGENT_SAS',
+    kind: 'text',
+    scope: 'cli',
+    description:
+      "the agent CLI's SAS token (sv=...&sig=...) for the queue service URL; or --sas-file (never an argument)",
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof settingSpecs)[number]['name'];

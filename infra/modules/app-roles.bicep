@@ -3,6 +3,8 @@
 //   creates (poison) messages; Reader + Message Processor is documented but fails on the release path (403).
 // - Storage Blob Data Owner on the account: the Functions host's own storage (AzureWebJobsStorage: leases,
 //   keys) and the Flex Consumption deployment package container.
+// - Storage Table Data Contributor on the account: the host writes its diagnostic events to a table in
+//   AzureWebJobsStorage (without it the host logs 403s on every start).
 // - Monitoring Metrics Publisher on Application Insights: Entra-authenticated telemetry ingestion.
 // The Cosmos DB data-plane role is a Cosmos sqlRoleAssignment (modules/cosmos.bicep), not Azure RBAC.
 param principalId string
@@ -12,6 +14,7 @@ param appInsightsName string
 var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -40,6 +43,16 @@ resource blobData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
+}
+
+resource tableData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, principalId, roles.storageTableDataContributor)
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
   }
 }
 

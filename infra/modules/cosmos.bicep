@@ -145,3 +145,4 @@ resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignmen
 
 output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name
+output accountName string = account.name

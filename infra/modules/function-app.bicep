@@ -1,5 +1,7 @@
-// Flex Consumption function app (Linux, Node 20) running as the user-assigned identity. App settings are
-// identity-based connections only: no connection string, no key.
+// Flex Consumption function app (Linux, Node 22) running as the user-assigned identity. App settings are
+// identity-based connections only: no connection string, no key. Basic publishing credentials (FTP and the
+// SCM site's user/password) are off: deployments authenticate with Entra ID (azd, az). People may sign in
+// with Entra ID (App Service Authentication) on top of the function keys automation uses.
 param name string
 param planName string
 param location string
@@ -14,6 +16,8 @@ param cosmosDatabase string
 param appInsightsConnectionString string
 param maximumInstanceCount int
 param instanceMemoryMB int
+@description('Client id of the Entra ID app registration people sign in with; empty: no sign-in, function keys only.')
+param signInClientId string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -51,7 +55,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      runtime: { name: 'node', version: '20' }
+      runtime: { name: 'node', version: '22' }
     }
     siteConfig: {
       minTlsVersion: '1.2'
@@ -83,6 +87,48 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Telemetry: the host and the app's OpenTelemetry exporter, authenticated as the identity.
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  }
+}
+
+// No FTP and no SCM basic auth: zip deploy (azd, az functionapp deployment) authenticates with Entra ID.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
+}
+
+// Optional Entra ID sign-in in front of the HTTP routes. A browser without a session is sent to the sign-in
+// page; a program presents a bearer token for the app registration (audience api://<client id>). The function
+// keys still apply behind it (authLevel: function). `/api/health` stays open for probes. No client secret:
+// the sign-in uses the ID token flow, so nothing here is a key.
+resource signIn 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(signInClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: ['/api/health']
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: signInClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: ['api://${signInClientId}', signInClientId] }
+      }
+    }
+    httpSettings: { requireHttps: true }
   }
 }
 

@@ -1,6 +1,7 @@
-// Log Analytics workspace and a workspace-based Application Insights component. Local (instrumentation key)
-// auth is disabled: telemetry is accepted only with an Entra token, which the app gets from its identity
-// (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) with the Monitoring Metrics Publisher role.
+// Log Analytics workspace and a workspace-based Application Insights component, both with local auth
+// disabled: telemetry is accepted only with an Entra token, which the app gets from its identity
+// (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) with the Monitoring Metrics Publisher role, and the workspace
+// takes no workspace-key ingestion or queries (diagnostic settings and people use Entra ID).
 param workspaceName string
 param appInsightsName string
 param location string
@@ -14,6 +15,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   properties: {
     sku: { name: 'PerGB2018' }
     retentionInDays: retentionInDays
+    features: { disableLocalAuth: true }
   }
 }
 

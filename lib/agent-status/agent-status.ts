@@ -17,6 +17,10 @@ export interface AgentStatus {
   readonly machine: string;
   /** Every number from the first (1, or 0 if the agent started there) up to this one is stored. */
   readonly highestContiguous: number;
+  /** Numbers below this are no longer tracked (more than 1000 ranges were seen); absent when all are. */
+  readonly forgottenBelow?: number;
+  /** Ranges a sender numbered absurdly beyond the highest seen: not credited. */
+  readonly refusedRanges?: number;
   readonly highestSeen: number;
   readonly stored: number;
   readonly ranges: readonly TimedRange[];
@@ -46,7 +50,7 @@ export const checkAgentParams = (site: string | undefined, machine: string | und
 /** Highest contiguous number and gaps of a summary document, as of `now`. Pure. */
 export const summarize = (summary: AgentSummary, now: Date, gapAgeSeconds: number): AgentStatus => {
   const ranges = summary.ranges;
-  const start = ranges[0]?.first === 0 ? 0 : 1;
+  const start = summary.forgottenBelow ?? (ranges[0]?.first === 0 ? 0 : 1);
   const all: SeqGap[] = [];
   let expected = start;
   for (const range of ranges) {
@@ -61,6 +65,8 @@ export const summarize = (summary: AgentSummary, now: Date, gapAgeSeconds: numbe
     site: summary.site,
     machine: summary.machine,
     highestContiguous: firstRange && firstRange.first <= start ? firstRange.last : start - 1,
+    ...(summary.forgottenBelow === undefined ? {} : { forgottenBelow: summary.forgottenBelow }),
+    ...(summary.refusedRanges === undefined ? {} : { refusedRanges: summary.refusedRanges }),
     highestSeen: ranges.at(-1)?.last ?? start - 1,
     stored: ranges.reduce((sum, r) => sum + r.last - r.first + 1, 0),
     ranges,

@@ -25,6 +25,20 @@ const slim = (message: StatusMessage): Record<string, unknown> => {
 };
 
 /**
+ * The bytes of the smallest envelope that can carry `message` (itself alone, with the largest `seq` and a
+ * batch id): when this is over the limit, no envelope can ever carry the message.
+ */
+export const soloEnvelopeBytes = (message: StatusMessage): number =>
+  bytes({
+    schema: names.schemaVersion,
+    batchId: '00000000-0000-0000-0000-000000000000',
+    site: message.site,
+    machine: message.machine,
+    seq: Number.MAX_SAFE_INTEGER,
+    messages: [slim(message)],
+  });
+
+/**
  * Validates status messages with the server's schema and packs them into envelopes of one (site, machine)
  * each, at most 100 messages and `maxBytes` of JSON. Throws a ValidationError naming every invalid message.
  */

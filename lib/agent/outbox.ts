@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants, promises as fsp, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { coversRange, containsSeq, highestSeq, mergeRange, type SeqRange } from '../agent-status/seq-ranges';
-import { OutboxLockedError, StatmgrError } from '../errors';
+import { describeError, OutboxLockedError, OutboxWriteError, StatmgrError } from '../errors';
 import type { StatusMessage } from '../message/types';
 import { encodeRecord, scanSegment, type OutboxRecord } from './outbox-record';
 import { isAlive } from '../util/is-alive';
@@ -59,6 +59,33 @@ export const parseAgentKey = (key: string): [string, string] => JSON.parse(key) 
 const segmentName = (no: number): string => `segment-${String(no).padStart(8, '0')}.log`;
 const segmentPattern = /^segment-(\d{8})\.log$/;
 
+/** Outbox files are the agent's own: no other user may read status messages or forge records. */
+export const fileMode = 0o600;
+const dirMode = 0o700;
+
+/** Writes all of `buffer` (a short write is continued; a write that makes no progress is an error). */
+export const writeAll = async (handle: fsp.FileHandle, buffer: Buffer): Promise<void> => {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    if (bytesWritten <= 0) {
+      throw new OutboxWriteError(`short write: ${offset} of ${buffer.length} bytes written`);
+    }
+    offset += bytesWritten;
+  }
+};
+
+/** Appends `text` to a file (created 0600) and fsyncs it before resolving. */
+export const appendDurably = async (path: string, text: string): Promise<void> => {
+  const handle = await fsp.open(path, 'a', fileMode);
+  try {
+    await writeAll(handle, Buffer.from(text, 'utf8'));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+};
+
 const fsyncDir = async (dir: string): Promise<void> => {
   const handle = await fsp.open(dir, constants.O_RDONLY);
   try {
@@ -74,7 +101,10 @@ const fsyncDir = async (dir: string): Promise<void> => {
  * The agent's durable outbox: a directory of append-only segment files of checksummed records
  * (`segment-NNNNNNNN.log`), plus `state.json` (rewritten atomically) with the sequence ranges the queue has
  * accepted. A segment is deleted only when every record in it is acknowledged in a durable `state.json`.
- * One process at a time: a `lock` file holds the owner's pid (a dead owner's lock is taken over).
+ * One process at a time: a `lock` file, created atomically (O_EXCL), holds the owner's pid and a random token;
+ * a dead owner's lock is replaced (an atomic rename) only by the one process that creates `lock.takeover`.
+ * Files are created 0600, the directory 0700. A failed write or fsync rejects `append` (an OutboxWriteError),
+ * never an unhandled rejection; the segment it hit is closed and the next append starts a new one.
  */
 export class Outbox {
   private readonly entries = new Map<string, OutboxEntry[]>();
@@ -90,9 +120,12 @@ export class Outbox {
   private pendingCount = 0;
   private recoveredPending = 0;
   private closed = false;
+  /** A background fsync (the interval policy) failed: the next append retries it first, or fails. */
+  private syncFailure: unknown;
 
   private constructor(
     readonly dir: string,
+    private readonly lockToken: string,
     private readonly state: AgentState,
     private readonly fsync: FsyncPolicy,
     private readonly segmentBytes: number,
@@ -105,8 +138,8 @@ export class Outbox {
   }
 
   static async open(dir: string, options: OutboxOptions = {}): Promise<Outbox> {
-    await fsp.mkdir(dir, { recursive: true });
-    await takeLock(dir);
+    await fsp.mkdir(dir, { recursive: true, mode: dirMode });
+    const lockToken = await takeLock(dir);
     const statePath = join(dir, 'state.json');
     let state: AgentState;
     try {
@@ -140,7 +173,7 @@ export class Outbox {
     }
     const fsync = options.fsync ?? 'always';
     const recordCount = recovered.reduce((sum, r) => sum + r.records.length, 0);
-    const outbox = new Outbox(dir, state, fsync, options.segmentBytes ?? 8 * 1024 * 1024, {
+    const outbox = new Outbox(dir, lockToken, state, fsync, options.segmentBytes ?? 8 * 1024 * 1024, {
       segments: files.length,
       records: recordCount,
       tornBytes,
@@ -219,21 +252,43 @@ export class Outbox {
 
   private async appendNow(records: readonly OutboxRecord[]): Promise<void> {
     if (this.closed) throw new StatmgrError('the outbox is closed');
-    const active = await this.activeSegment();
-    const text = records.map(encodeRecord).join('');
-    await active.handle.write(text);
-    active.size += Buffer.byteLength(text);
+    if (this.syncFailure !== undefined) {
+      try {
+        await this.syncUnsynced();
+        this.syncFailure = undefined;
+      } catch (error) {
+        throw new OutboxWriteError(`the outbox in ${this.dir} cannot fsync: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    let active: { segment: Segment; handle: fsp.FileHandle; size: number } | undefined;
+    const buffer = Buffer.from(records.map(encodeRecord).join(''), 'utf8');
+    try {
+      active = await this.activeSegment();
+      await writeAll(active.handle, buffer);
+      if (this.fsync === 'always') await active.handle.datasync();
+    } catch (error) {
+      await this.abandonActive();
+      throw new OutboxWriteError(
+        `the outbox in ${this.dir} could not store ${records.length} message(s): ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    active.size += buffer.length;
     const now = Date.now();
+    const segmentNo = active.segment.no;
     const added = records.map(({ seq, message }): OutboxEntry => {
       const key = agentKey(message.site, message.machine);
-      return { seq, key, message, segment: active.segment.no, appendedAt: now, durable: false, acked: false };
+      return { seq, key, message, segment: segmentNo, appendedAt: now, durable: false, acked: false };
     });
     if (this.fsync === 'always') {
-      await active.handle.datasync();
       for (const entry of added) entry.durable = true;
     } else {
       this.unsynced.push(...added);
-      this.syncTimer ??= setTimeout(() => void this.syncNow(), this.fsync);
+      this.syncTimer ??= setTimeout(() => {
+        this.syncNow().catch((error: unknown) => (this.syncFailure = error));
+      }, this.fsync);
     }
     for (const entry of added) {
       const list = this.entries.get(entry.key) ?? [];
@@ -249,21 +304,41 @@ export class Outbox {
   async syncNow(): Promise<void> {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    const run = this.appending.then(async () => {
-      const batch = this.unsynced;
-      this.unsynced = [];
-      if (batch.length > 0) await this.active?.handle.datasync();
-      for (const entry of batch) entry.durable = true;
-    });
+    const run = this.appending.then(() => this.syncUnsynced());
     this.appending = run.catch(() => undefined);
     return run;
+  }
+
+  /** fsyncs the active segment; on failure the entries stay unsynced (and are not sent). */
+  private async syncUnsynced(): Promise<void> {
+    const batch = this.unsynced;
+    if (batch.length > 0) await this.active?.handle.datasync();
+    for (const entry of batch) entry.durable = true;
+    this.unsynced = this.unsynced.slice(batch.length);
+  }
+
+  /**
+   * After a failed write or fsync the active segment may end in a torn record: it is closed (its valid
+   * records stay, the torn tail is cut at the next open) and the next append starts a new segment.
+   */
+  private async abandonActive(): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    if (!active) return;
+    try {
+      await this.syncUnsynced();
+    } catch {
+      // The unsynced entries are on disk at best; they are recovered (and sent) by the next open.
+    }
+    await active.handle.close().catch(() => undefined);
+    active.segment.closed = true;
   }
 
   private async activeSegment(): Promise<{ segment: Segment; handle: fsp.FileHandle; size: number }> {
     if (this.active) return this.active;
     const no = Math.max(0, ...this.segments.keys()) + 1;
     const path = join(this.dir, segmentName(no));
-    const handle = await fsp.open(path, 'a');
+    const handle = await fsp.open(path, 'a', fileMode);
     await fsyncDir(this.dir);
     const segment: Segment = { no, path, unacked: 0, closed: false };
     this.segments.set(no, segment);
@@ -363,15 +438,15 @@ export class Outbox {
       this.active = undefined;
     }
     await this.deleteFinishedSegments();
-    await fsp.rm(join(this.dir, 'lock'), { force: true });
+    await releaseLock(this.dir, this.lockToken);
   }
 }
 
 const writeAtomic = async (dir: string, name: string, text: string): Promise<void> => {
   const tmp = join(dir, `${name}.tmp`);
-  const handle = await fsp.open(tmp, 'w');
+  const handle = await fsp.open(tmp, 'w', fileMode);
   try {
-    await handle.writeFile(text);
+    await writeAll(handle, Buffer.from(text, 'utf8'));
     await handle.sync();
   } finally {
     await handle.close();
@@ -380,20 +455,86 @@ const writeAtomic = async (dir: string, name: string, text: string): Promise<voi
   await fsyncDir(dir);
 };
 
-const takeLock = async (dir: string): Promise<void> => {
+/** Lock tokens held by outboxes open in this process (a lock with our pid and another token is stale). */
+const heldTokens = new Set<string>();
+
+interface LockOwner {
+  readonly pid: number;
+  readonly token: string;
+}
+
+const readLock = async (path: string): Promise<{ text: string; owner: LockOwner } | undefined> => {
+  let text: string;
+  try {
+    text = await fsp.readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const [pid = '', token = ''] = text.trim().split(' ');
+  return { text, owner: { pid: Number(pid), token } };
+};
+
+/** A live owner: another live process, or an outbox open in this very process. */
+const isHeld = ({ pid, token }: LockOwner): boolean =>
+  Number.isInteger(pid) && pid > 0 && (pid === process.pid ? heldTokens.has(token) : isAlive(pid));
+
+const createExclusive = async (path: string, text: string): Promise<boolean> => {
+  try {
+    await fsp.writeFile(path, text, { flag: 'wx', mode: fileMode });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+};
+
+/**
+ * Takes the outbox lock: creates `lock` with O_EXCL. A lock whose owner is dead is never deleted and
+ * re-created (two processes could both do that and both "hold" it): the one process that creates
+ * `lock.takeover` (O_EXCL) checks again that the owner is dead and replaces the lock by an atomic rename.
+ */
+const takeLock = async (dir: string): Promise<string> => {
   const path = join(dir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt += 1) {
+  const token = randomUUID();
+  const text = `${process.pid} ${token}\n`;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (await createExclusive(path, text)) {
+      heldTokens.add(token);
+      return token;
+    }
+    const seen = await readLock(path);
+    if (!seen) continue; // released meanwhile: try the atomic create again
+    if (isHeld(seen.owner)) {
+      throw new OutboxLockedError(`outbox ${dir} is in use by process ${seen.owner.pid}`);
+    }
+    const takeover = join(dir, 'lock.takeover');
+    if (!(await createExclusive(takeover, text))) {
+      throw new OutboxLockedError(
+        `outbox ${dir} is being taken over by another process (if no agent is running, delete ${takeover})`,
+      );
+    }
     try {
-      await fsp.writeFile(path, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number((await fsp.readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new OutboxLockedError(`outbox ${dir} is in use by process ${owner}`);
+      const now = await readLock(path);
+      if (now && now.text !== seen.text && isHeld(now.owner)) {
+        throw new OutboxLockedError(`outbox ${dir} is in use by process ${now.owner.pid}`);
       }
-      await fsp.rm(path, { force: true });
+      const tmp = join(dir, `lock.${token}.tmp`);
+      await fsp.writeFile(tmp, text, { flag: 'wx', mode: fileMode });
+      await fsp.rename(tmp, path);
+      heldTokens.add(token);
+      return token;
+    } finally {
+      await fsp.rm(takeover, { force: true });
     }
   }
   throw new OutboxLockedError(`could not lock outbox ${dir}`);
+};
+
+/** Removes the lock if it is still ours. */
+const releaseLock = async (dir: string, token: string): Promise<void> => {
+  heldTokens.delete(token);
+  const path = join(dir, 'lock');
+  const current = await readLock(path).catch(() => undefined);
+  if (current?.owner.token === token) await fsp.rm(path, { force: true });
 };

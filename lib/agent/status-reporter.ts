@@ -1,19 +1,49 @@
 import { EventEmitter } from 'node:events';
-import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueueClient } from '@azure/storage-queue';
-import { describeError, OutboxFullError, PermanentError, StatmgrError, ValidationError } from '../errors';
+import {
+  describeError,
+  OutboxFullError,
+  PermanentError,
+  StatmgrError,
+  TooLargeError,
+  ValidationError,
+} from '../errors';
 import { sleep } from '../util/sleep';
 import type { Logger } from '../log';
 import { uuidV5 } from '../message/ids';
-import type { Envelope } from '../message/types';
+import type { Envelope, StatusMessage } from '../message/types';
 import { checkStatusMessage } from '../message/validate';
 import { limits } from '../names';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from '../util/backoff';
-import { buildEnvelopes, maxEnvelopeBytes } from './build-envelopes';
-import { agentKey, Outbox, type FsyncPolicy, type OutboxEntry, type RecoveryReport } from './outbox';
+import { buildEnvelopes, maxEnvelopeBytes, soloEnvelopeBytes } from './build-envelopes';
+import {
+  agentKey,
+  appendDurably,
+  Outbox,
+  type FsyncPolicy,
+  type OutboxEntry,
+  type RecoveryReport,
+} from './outbox';
 import type { OutboxRecord } from './outbox-record';
 import { sendEnvelope } from './send-envelope';
+
+/**
+ * What `report` checks before it takes a message: the server's schema, and that an envelope can carry it once
+ * encoded. Throws a ValidationError naming each field, or a TooLargeError naming the size and the limit.
+ */
+export const checkReportable = (message: unknown, limit: number = maxEnvelopeBytes): StatusMessage => {
+  const checked = checkStatusMessage(message);
+  if (!checked.ok) throw new ValidationError(checked.reasons);
+  const size = soloEnvelopeBytes({ ...checked.value, id: '00000000-0000-0000-0000-000000000000' });
+  if (size > limit) {
+    throw new TooLargeError([
+      `message: is ${size} bytes once encoded in an envelope; an envelope holds at most ${limit} bytes ` +
+        `(the 64 KiB queue message limit less room for the request): shorten text, insertionStrings or attributes`,
+    ]);
+  }
+  return checked.value;
+};
 
 /** What `report` does when the outbox holds `maxOutboxMessages` unsent messages. */
 export const whenFullPolicies = ['reject', 'block'] as const;
@@ -146,6 +176,8 @@ export class StatusReporter {
    *
    * @returns the message's sequence number and id (the id it will be stored under).
    * @throws {ValidationError} the message breaks the schema; `reasons` names each field.
+   * @throws {TooLargeError} the message is valid but no envelope can carry it once encoded (size and limit named).
+   * @throws {OutboxWriteError} the outbox could not write or fsync it (disk full, I/O error): not taken.
    * @throws {OutboxFullError} the outbox is full and `whenFull` is `reject`: the caller still owns it.
    * @throws {StatmgrError} the reporter is closed.
    * @example
@@ -155,11 +187,10 @@ export class StatusReporter {
    * });
    */
   async report(message: unknown): Promise<ReportReceipt> {
-    const checked = checkStatusMessage(message);
-    if (!checked.ok) throw new ValidationError(checked.reasons);
+    const checked = checkReportable(message, this.options.maxEnvelopeBytes);
     if (this.stopped) throw new StatmgrError('the reporter is closed');
     if (!this.hasRoom()) await this.waitForRoom();
-    const value = checked.value;
+    const value = checked;
     const seq = this.outbox.takeSeq(value.site, value.machine);
     const id =
       value.id ?? uuidV5(`agent:${this.outbox.incarnation}:${agentKey(value.site, value.machine)}:${seq}`);
@@ -230,49 +261,61 @@ export class StatusReporter {
     const maxMessages = this.options.maxMessagesPerEnvelope ?? limits.maxMessagesPerEnvelope;
     const concurrency = this.options.concurrency ?? 8;
     while (!this.stopped) {
-      const now = Date.now();
-      let nextDue = Infinity;
-      let unsynced = false;
-      let started = false;
-      // Start where the last round stopped, so that busy agents cannot starve the others.
-      const lists = [...this.outbox.pendingEntries().values()];
-      const offset = this.cursor % Math.max(1, lists.length);
-      for (const entries of [...lists.slice(offset), ...lists.slice(0, offset)]) {
-        if (this.envelopesInFlight >= concurrency) break;
-        this.cursor += 1;
-        const batch: OutboxEntry[] = [];
-        for (const entry of entries) {
-          if (this.inFlight.has(entry)) continue;
-          if (!entry.durable) {
-            unsynced = true;
-            break;
-          }
-          const previous = batch.at(-1);
-          if (batch.length >= maxMessages || (previous && entry.seq !== previous.seq + 1)) break;
-          batch.push(entry);
-        }
-        const first = batch[0];
-        if (!first) continue;
-        if (batch.length < maxMessages && this.flushing === 0 && now - first.appendedAt < maxWaitMs) {
-          nextDue = Math.min(nextDue, first.appendedAt + maxWaitMs);
-          continue;
-        }
-        this.startSending(batch);
-        started = true;
+      try {
+        await this.round(maxWaitMs, maxMessages, concurrency);
+      } catch (error) {
+        // Never a crash, never a restart loop: note it, wait a little, go on.
+        this.lastError = describeError(error);
+        this.options.logger?.error('sender round failed; retrying', { error: this.lastError });
+        await sleep(1000, this.abort.signal);
       }
-      if (started && this.envelopesInFlight < concurrency) continue;
-      if (unsynced) nextDue = Math.min(nextDue, now + 50);
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        if (Number.isFinite(nextDue)) setTimeout(resolve, Math.max(1, nextDue - Date.now())).unref();
-      });
-      this.wakeUp = undefined;
     }
   }
 
-  private startSending(batch: readonly OutboxEntry[]): void {
+  /** One pass over the outbox: start what is due, then wait until something changes or comes due. */
+  private async round(maxWaitMs: number, maxMessages: number, concurrency: number): Promise<void> {
+    const now = Date.now();
+    let nextDue = Infinity;
+    let unsynced = false;
+    let started = false;
+    // Start where the last round stopped, so that busy agents cannot starve the others.
+    const lists = [...this.outbox.pendingEntries().values()];
+    const offset = this.cursor % Math.max(1, lists.length);
+    for (const entries of [...lists.slice(offset), ...lists.slice(0, offset)]) {
+      if (this.envelopesInFlight >= concurrency) break;
+      this.cursor += 1;
+      const batch: OutboxEntry[] = [];
+      for (const entry of entries) {
+        if (this.inFlight.has(entry)) continue;
+        if (!entry.durable) {
+          unsynced = true;
+          break;
+        }
+        const previous = batch.at(-1);
+        if (batch.length >= maxMessages || (previous && entry.seq !== previous.seq + 1)) break;
+        batch.push(entry);
+      }
+      const first = batch[0];
+      if (!first) continue;
+      if (batch.length < maxMessages && this.flushing === 0 && now - first.appendedAt < maxWaitMs) {
+        nextDue = Math.min(nextDue, first.appendedAt + maxWaitMs);
+        continue;
+      }
+      this.startSending(batch);
+      started = true;
+    }
+    if (started && this.envelopesInFlight < concurrency) return;
+    if (unsynced) nextDue = Math.min(nextDue, now + 50);
+    await new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      if (Number.isFinite(nextDue)) setTimeout(resolve, Math.max(1, nextDue - Date.now())).unref();
+    });
+    this.wakeUp = undefined;
+  }
+
+  private envelopesOf(batch: readonly OutboxEntry[]): Envelope[] {
     const first = batch[0]!;
-    const envelopes = buildEnvelopes(
+    return buildEnvelopes(
       batch.map((entry) => entry.message),
       {
         seqStart: () => first.seq,
@@ -282,19 +325,73 @@ export class StatusReporter {
         maxBytes: this.options.maxEnvelopeBytes ?? maxEnvelopeBytes,
       },
     );
+  }
+
+  /**
+   * A record no envelope can carry (written by an older version, or before a smaller limit) never stops the
+   * sender: the batch is cut before it, and the record alone goes to `rejected.jsonl` with its reason.
+   */
+  private startSending(batch: readonly OutboxEntry[]): void {
+    let envelopes: Envelope[];
+    try {
+      envelopes = this.envelopesOf(batch);
+    } catch (error) {
+      const bad = batch.findIndex((entry) => {
+        try {
+          this.envelopesOf([entry]);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (bad > 0) return this.startSending(batch.slice(0, bad));
+      const entry = batch[0]!;
+      this.track([entry], this.rejectRecord(entry, error));
+      return;
+    }
     let offset = 0;
     for (const envelope of envelopes) {
       const entries = batch.slice(offset, offset + envelope.messages.length);
       offset += envelope.messages.length;
-      entries.forEach((entry) => this.inFlight.add(entry));
-      this.envelopesInFlight += 1;
-      void this.send(envelope, entries).finally(() => {
+      this.track(entries, this.send(envelope, entries));
+    }
+  }
+
+  /** Holds `entries` in flight while `work` runs; a failure of `work` is noted, never unhandled. */
+  private track(entries: readonly OutboxEntry[], work: Promise<void>): void {
+    entries.forEach((entry) => this.inFlight.add(entry));
+    this.envelopesInFlight += 1;
+    void work
+      .catch(async (error: unknown) => {
+        this.lastError = describeError(error);
+        this.options.logger?.error('sending failed; the messages stay in the outbox', {
+          error: this.lastError,
+        });
+        await sleep(1000, this.abort.signal);
+      })
+      .finally(() => {
         entries.forEach((entry) => this.inFlight.delete(entry));
         this.envelopesInFlight -= 1;
         this.events.emit('progress');
         this.wake();
       });
-    }
+  }
+
+  /** Moves one record that can never be sent to `rejected.jsonl` (fsync'd), then acknowledges it. */
+  private async rejectRecord(entry: OutboxEntry, error: unknown): Promise<void> {
+    await this.keepRejected({ reason: describeError(error), seq: entry.seq, message: entry.message }, 1);
+    await this.outbox.ack([entry]);
+  }
+
+  /** Appends one line to `rejected.jsonl` and fsyncs it: only then may the records be acknowledged. */
+  private async keepRejected(detail: Record<string, unknown>, messages: number): Promise<void> {
+    const line = JSON.stringify({ at: new Date().toISOString(), ...detail });
+    await appendDurably(join(this.outbox.dir, 'rejected.jsonl'), `${line}\n`);
+    this.counters.rejected += messages;
+    this.options.logger?.error('a record can never be sent; kept in rejected.jsonl', {
+      messages,
+      reason: String(detail.reason),
+    });
   }
 
   private async send(envelope: Envelope, entries: readonly OutboxEntry[]): Promise<void> {
@@ -328,14 +425,7 @@ export class StatusReporter {
     entries: readonly OutboxEntry[],
     error: unknown,
   ): Promise<void> {
-    const line = JSON.stringify({ at: new Date().toISOString(), reason: describeError(error), envelope });
-    await appendFile(join(this.outbox.dir, 'rejected.jsonl'), `${line}\n`);
-    this.counters.rejected += entries.length;
-    this.options.logger?.error('queue refused an envelope for good; kept in rejected.jsonl', {
-      batchId: envelope.batchId,
-      messages: entries.length,
-      error: describeError(error),
-    });
+    await this.keepRejected({ reason: describeError(error), envelope }, entries.length);
     await this.outbox.ack(entries);
   }
 

@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readAgentStatus, type AgentStatus } from '../agent-status/agent-status';
-import { agentQueueClient, authForUrl, authFromSettings } from '../agent/agent-queue';
+import {
+  agentQueueClient,
+  authForUrl,
+  authFromSettings,
+  withSas,
+  type AgentStorageAuth,
+} from '../agent/agent-queue';
 import { StatusReporter, whenFullPolicies, type WhenFullPolicy } from '../agent/status-reporter';
 import { getConfig } from '../config';
 import { createCosmosClient, openContainers } from '../cosmos/cosmos-client';
@@ -20,12 +27,22 @@ export const outboxOptions = {
 
 export const reporterOptions = {
   ...outboxOptions,
-  'connection-string': { type: 'string', arg: 'CS', help: 'Storage connection string (may carry a SAS)' },
+  'connection-string': {
+    type: 'string',
+    arg: 'CS',
+    help: 'refused: a secret in an argument is visible to every user (use StatusStorage or the file option)',
+  },
+  'connection-string-file': {
+    type: 'string',
+    arg: 'F',
+    help: 'read the Storage connection string from file F',
+  },
   'queue-url': {
     type: 'string',
     arg: 'URL',
-    help: 'queue service URL: with a SAS query string, or else Entra ID',
+    help: 'queue service URL (no SAS in it): with --sas-file / STATMGR_AGENT_SAS a SAS, else Entra ID',
   },
+  'sas-file': { type: 'string', arg: 'F', help: 'read the SAS token (sv=...&sig=...) from file F' },
   'client-id': { type: 'string', arg: 'ID', help: 'user-assigned managed identity for Entra ID' },
   fsync: { type: 'string', arg: 'always|MS', help: 'fsync every report (default) or every MS milliseconds' },
   'max-wait': { type: 'string', arg: 'MS', help: 'send a partial envelope after MS (default 1000)' },
@@ -45,6 +62,7 @@ export const reporterSettings: readonly SettingName[] = [
   'StatusStorage__queueServiceUri',
   'StatusStorage__clientId',
   'STATMGR_AGENT_OUTBOX',
+  'STATMGR_AGENT_SAS',
 ];
 
 /** Settings of the commands that read the agents summaries in Cosmos. */
@@ -55,13 +73,61 @@ export const outboxDir = (values: OptionValues<typeof outboxOptions>): string =>
 
 const log = consoleLogger({ component: 'statmgr-agent' });
 
-export const openReporter = async (values: OptionValues<typeof reporterOptions>): Promise<StatusReporter> => {
+/** A secret file's text, trimmed; its content never appears in an error. */
+const secretFile = (path: string, option: string): string => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ValidationError([
+      `--${option}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+  if (text === '') throw new ValidationError([`--${option}: ${path} is empty`]);
+  return text;
+};
+
+/**
+ * How the agent reaches the queue. Secrets come from the environment or a file, never from an argument
+ * (every user of the machine can read arguments with ps): a connection string from StatusStorage or
+ * --connection-string-file, a SAS from STATMGR_AGENT_SAS or --sas-file. A SAS over http:// is refused
+ * unless the host is a loopback address. No secret is ever printed.
+ */
+export const agentAuth = (values: Partial<OptionValues<typeof reporterOptions>>): AgentStorageAuth => {
   const config = getConfig();
-  const auth = values['connection-string']
-    ? { kind: 'connectionString' as const, connectionString: values['connection-string'] }
-    : values['queue-url']
-      ? authForUrl(values['queue-url'], values['client-id'])
-      : authFromSettings(config.storage);
+  if (values['connection-string'] !== undefined) {
+    throw new ValidationError([
+      '--connection-string: a secret on the command line is visible to every user of this machine (ps, shell ' +
+        'history); set StatusStorage in the environment or use --connection-string-file F',
+    ]);
+  }
+  const queueUrl = values['queue-url'];
+  if (queueUrl !== undefined && /[?&]sig=/i.test(queueUrl)) {
+    throw new ValidationError([
+      '--queue-url: carries a SAS (sig=), and a secret on the command line is visible to every user of this ' +
+        'machine; give the URL without its query and the SAS in STATMGR_AGENT_SAS or --sas-file F',
+    ]);
+  }
+  if (values['connection-string-file'] !== undefined) {
+    const connectionString = secretFile(values['connection-string-file'], 'connection-string-file');
+    return { kind: 'connectionString', connectionString };
+  }
+  const sas = values['sas-file'] !== undefined ? secretFile(values['sas-file'], 'sas-file') : config.agentSas;
+  const url = queueUrl ?? (config.storage.kind === 'identity' ? config.storage.queueServiceUri : undefined);
+  if (sas !== undefined) {
+    if (url === undefined) {
+      throw new ValidationError([
+        'a SAS needs the queue service URL: --queue-url or StatusStorage__queueServiceUri',
+      ]);
+    }
+    return authForUrl(withSas(url, sas));
+  }
+  if (queueUrl !== undefined) return authForUrl(queueUrl, values['client-id']);
+  return authFromSettings(config.storage);
+};
+
+export const openReporter = async (values: OptionValues<typeof reporterOptions>): Promise<StatusReporter> => {
+  const auth = agentAuth(values);
   const whenFull = (values['when-full'] ?? 'block') as WhenFullPolicy;
   if (!whenFullPolicies.includes(whenFull))
     throw new ValidationError(['--when-full must be reject or block']);

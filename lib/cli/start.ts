@@ -128,11 +128,13 @@ const main = async (): Promise<void> => {
   const healthUrl = `http://127.0.0.1:${ports.http}/api/health`;
   await waitUntil(async () => (await fetch(healthUrl)).ok, 'the local host', 60_000, 250);
 
+  // A key the user supplied is never printed; only one generated here is shown (it exists nowhere else).
+  const shownKey = config.apiKey === undefined ? apiKey : 'the STATMGR_API_KEY you set';
   console.log(`
 statmgr is running
   viewer       http://127.0.0.1:${config.httpPort}/api/viewer#key=${encodeURIComponent(apiKey)}   (open it: the key in the link logs you in)
   health       ${healthUrl}
-  API          http://127.0.0.1:${ports.http}/api/   (function key: ${apiKey}, header x-functions-key)
+  API          http://127.0.0.1:${ports.http}/api/   (function key: ${shownKey}, header x-functions-key)
   queue        http://127.0.0.1:${ready.queuePort}/devstoreaccount1/status-messages   (Azurite)
   cosmos       https://127.0.0.1:${ready.cosmosPort}   (database statmgr, emulator)
   processes    npm start ${process.pid}, emulators ${emulators.pid} (Azurite ${ready.azuritePid}), host ${host!.pid}

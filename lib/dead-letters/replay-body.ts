@@ -5,6 +5,7 @@ import { parseQueueMessage } from '../message/parse-queue-message';
 import type { Envelope } from '../message/types';
 import { limits, names } from '../names';
 import type { DeadLetter } from './dead-letter';
+import { checkReplayIdentity } from './replay-identity';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,21 +37,28 @@ const envelopeOf = (
  * message would have had: an item of an envelope goes back in an envelope with the same batch id, defaults
  * and position (`offset`); a bare message goes back in an envelope whose batch id is its original queue
  * message id (its ids were derived from that). Throws ValidationError if the result would still be
- * rejected (nothing is enqueued then), TooLargeError if it does not fit in a queue message.
+ * rejected (nothing is enqueued then), or if a correction changes the letter's batchId, site, machine,
+ * position or id (see replay-identity.ts); TooLargeError if it does not fit in a queue message.
  */
 export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
+  if (letter.source === 'id-conflict') {
+    throw new ValidationError([
+      `source: an id-conflict letter is not replayed: id ${letter.conflict?.documentId ?? ''} already holds ` +
+        'other content, so a replay could only conflict again (or store the message under another id)',
+    ]);
+  }
   const value = valueOf(letter.raw, corrected);
   const looksLikeEnvelope = isPlainObject(value) && ('schema' in value || 'messages' in value);
   let body: unknown = value;
-  if (isPlainObject(value) && !looksLikeEnvelope) {
-    const context =
-      letter.position >= 0
-        ? (letter.envelope ??
-          (letter.batchId && isUuid(letter.batchId) ? { batchId: letter.batchId } : undefined))
-        : isUuid(letter.queueMessageId)
-          ? { batchId: letter.queueMessageId }
-          : undefined;
-    if (context) body = envelopeOf(context, Math.max(letter.position, 0), [value]);
+  const context =
+    letter.position >= 0
+      ? (letter.envelope ??
+        (letter.batchId && isUuid(letter.batchId) ? { batchId: letter.batchId } : undefined))
+      : isUuid(letter.queueMessageId)
+        ? { batchId: letter.queueMessageId }
+        : undefined;
+  if (isPlainObject(value) && !looksLikeEnvelope && context) {
+    body = envelopeOf(context, Math.max(letter.position, 0), [value]);
   }
   const parsed = parseQueueMessage(body);
   const reasons = parsed.items.flatMap((item) => (item.ok ? [] : item.reasons));
@@ -62,5 +70,6 @@ export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
       `body: is ${size} bytes, a queue message holds at most ${limits.queueMessageBytes}`,
     ]);
   }
+  if (corrected !== undefined) checkReplayIdentity(letter, context?.batchId, parsed);
   return text;
 };

@@ -12,41 +12,49 @@ export interface HealthReport {
   readonly parts: Readonly<Record<string, PartHealth>>;
 }
 
-const withTimeout = async <T>(work: Promise<T>, ms: number): Promise<T> => {
+/**
+ * Runs one backend check with a deadline. On timeout the check's request is cancelled (its AbortSignal
+ * fires, the SDK drops the connection), so a hanging backend never piles up open requests.
+ */
+const check = async (
+  work: (signal: AbortSignal) => Promise<Omit<PartHealth, 'ok'>>,
+  ms: number,
+): Promise<PartHealth> => {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`no answer within ${ms} ms (cancelled)`));
+    }, ms);
   });
   try {
-    return await Promise.race([work, timeout]);
+    return { ok: true, ...(await Promise.race([work(controller.signal), timeout])) };
+  } catch (error) {
+    return { ok: false, detail: describeError(error) };
   } finally {
     clearTimeout(timer);
   }
 };
 
-const check = async (work: () => Promise<Omit<PartHealth, 'ok'>>, ms: number): Promise<PartHealth> => {
-  try {
-    return { ok: true, ...(await withTimeout(work(), ms)) };
-  } catch (error) {
-    return { ok: false, detail: describeError(error) };
-  }
-};
-
-const queuePart = (client: Runtime['queues']['main']) => async () => {
-  const properties = await client.getProperties();
+const queuePart = (client: Runtime['queues']['main']) => async (abortSignal: AbortSignal) => {
+  const properties = await client.getProperties({ abortSignal });
   return {
     detail: `queue ${client.name} reachable`,
     approximateMessages: properties.approximateMessagesCount ?? 0,
   };
 };
 
-const containerPart = (container: Runtime['containers']['messages']) => async () => {
-  await container.read();
+const containerPart = (container: Runtime['containers']['messages']) => async (abortSignal: AbortSignal) => {
+  await container.read({ abortSignal });
   return { detail: `container ${container.id} reachable` };
 };
 
 /** Checks every part the pipeline needs: the queue, the poison queue and the three Cosmos containers. */
-export const checkHealth = async (runtime: Runtime, timeoutMs = 5000): Promise<HealthReport> => {
+export const checkHealth = async (
+  runtime: Pick<Runtime, 'queues' | 'containers'>,
+  timeoutMs = 5000,
+): Promise<HealthReport> => {
   const { queues, containers } = runtime;
   const [queue, poisonQueue, cosmosMessages, cosmosDeadletters, cosmosAgents] = await Promise.all([
     check(queuePart(queues.main), timeoutMs),

@@ -1,5 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
-import { agentRangeOf, recordAgentRange } from '../agent-status/agent-summary';
+import { agentRangesOf, recordAgentRange } from '../agent-status/agent-summary';
 import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { storeDocuments } from '../cosmos/store-documents';
 import {
@@ -8,7 +8,9 @@ import {
   type DeadLetter,
   type DeadLetterSource,
 } from '../dead-letters/dead-letter';
-import { ValidationError } from '../errors';
+import { idConflictLetters } from '../dead-letters/id-conflict';
+import { describeError, ValidationError } from '../errors';
+import { contentHashOf } from '../message/content-hash';
 import { rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
@@ -36,6 +38,8 @@ export interface IngestOutcome {
   readonly discarded?: number;
   /** Webhook notifications handed to the `status-notifications` queue. */
   readonly notifications?: number;
+  /** The agent summary could not be updated (the documents are committed all the same). */
+  readonly summaryError?: string;
 }
 
 export interface IngestDeps {
@@ -117,7 +121,10 @@ export const ingestQueueMessage = async (
   }
 
   const ruled = await applyRules(deps.rules, documents);
-  const result = await storeDocuments(deps.containers.messages, ruled.toStore, partitionKeyOf);
+  const result = await storeDocuments(deps.containers.messages, ruled.toStore, partitionKeyOf, {
+    contentHash: contentHashOf,
+  });
+  letters.push(...idConflictLetters(result.conflicts, { ...letterBase, batchId, envelope: parsed.envelope }));
   for (const { document, reason } of result.rejected) {
     letters.push(
       buildDeadLetter({
@@ -132,8 +139,17 @@ export const ingestQueueMessage = async (
   }
   const written = letters.length > 0 ? await storeDeadLetters(deps.containers.deadletters, letters) : [];
   // After the commit: the agent's sequence range (issue 5). Idempotent, so a redelivery is harmless.
-  const range = agentRangeOf(parsed);
-  if (range) await recordAgentRange(deps.containers.agents, range, now);
+  // A position whose id conflicts was not stored: its number is not credited.
+  const conflicting = new Set(result.conflicts.map(({ document }) => document.position));
+  // The documents are committed: a failing summary update is noted, never a failure of the envelope.
+  let summaryError: string | undefined;
+  for (const range of agentRangesOf(parsed, conflicting)) {
+    try {
+      await recordAgentRange(deps.containers.agents, range, now);
+    } catch (error) {
+      summaryError = describeError(error);
+    }
+  }
   const notifications = await enqueueRuleNotifications(deps.queues, ruled, result.rejected);
   return {
     batchId,
@@ -144,5 +160,6 @@ export const ingestQueueMessage = async (
     deadLetterSources: written.map((letter) => letter.source),
     discarded: ruled.discarded,
     notifications,
+    ...(summaryError === undefined ? {} : { summaryError }),
   };
 };

@@ -1,3 +1,4 @@
+import { contentHashOf } from './content-hash';
 import { statusMessageId } from './ids';
 import type { StatusMessage, StoredStatusMessage } from './types';
 
@@ -19,6 +20,8 @@ export const toDocument = (
   position: number,
   delivery: DeliveryInfo,
 ): StoredStatusMessage => {
+  // Over the sender's fields, before the delivery's are added to the same object.
+  const contentHash = contentHashOf(message as unknown as Record<string, unknown>);
   const document = message as StatusMessage & Partial<StoredStatusMessage>;
   document.id = statusMessageId(message.id, delivery.batchId, position);
   document.batchId = delivery.batchId;
@@ -27,5 +30,6 @@ export const toDocument = (
   document.queueMessageId = delivery.queueMessageId;
   document.enqueuedAt = delivery.enqueuedAt;
   document.storedAt = delivery.storedAt;
+  document.contentHash = contentHash;
   return document as StoredStatusMessage;
 };

@@ -38,6 +38,8 @@ export interface StoredStatusMessage extends StatusMessage {
   ttl?: number;
   /** false: a status filter rule left it out of the component summaries (absent: summarized). */
   summarize?: false;
+  /** `contentHashOf` the sender's fields: a 409 with another hash is an id conflict, not a duplicate. */
+  contentHash: string;
 }
 
 export interface Envelope {

@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import schema from '../../schema/status-message.schema.json';
+import { boundReasons } from '../errors';
 import type { Envelope, StatusMessage } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
@@ -117,7 +118,8 @@ const valueAt = (root: unknown, instancePath: string): unknown => {
 
 /**
  * Turns ajv errors into reasons a person can act on, each naming the field and the rule, e.g.
- * `messages[2].severity: must be one of info, warning, error, ...; got "fatal"`.
+ * `messages[2].severity: must be one of info, warning, error, ...; got "fatal"`. At most 20, then
+ * `and N more reasons` (a 60 KiB array can break one rule per element).
  */
 export const reasonsOf = (
   errors: ErrorObject[] | null | undefined,
@@ -133,7 +135,7 @@ export const reasonsOf = (
       !(e.keyword === 'pattern' && e.propertyName !== undefined) &&
       !(e.keyword !== 'anyOf' && anyOfPaths.has(e.instancePath)),
   );
-  return [...new Set(relevant.map((e) => describe(e, prefix, valueAt(root, e.instancePath))))];
+  return boundReasons([...new Set(relevant.map((e) => describe(e, prefix, valueAt(root, e.instancePath))))]);
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reasons: string[] };

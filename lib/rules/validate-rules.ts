@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import rulesSchema from '../../schema/status-filter-rules.schema.json';
-import { isLoopback } from '../config';
+import { isLoopbackHost as isLoopback } from '../util/loopback';
 import { compileSchemaDefinition, reasonsOf, shown, type Checked } from '../message/validate';
 import type { StatusFilterRule } from './rule-types';
 

@@ -8,7 +8,8 @@ export const metricNames = {
   stored: 'statmgr.messages.stored',
   /** Status messages already stored by an earlier delivery (409 on create): suppressed duplicates. */
   duplicates: 'statmgr.messages.duplicates',
-  /** Items written to `deadletters` (attribute `source`: ingest-validation, store-rejected, poison-queue). */
+  /** Items written to `deadletters` (attribute `source`: ingest-validation, store-rejected, poison-queue,
+   * id-conflict: a message whose id is already stored with different content). */
   deadLettered: 'statmgr.messages.deadlettered',
   /** Valid status messages a status filter rule discarded (`store: false`): taken in, not written. */
   discarded: 'statmgr.messages.discarded',

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectRoot } from '../util/paths';
@@ -12,8 +13,10 @@ export interface Asset {
   readonly contentType: string;
 }
 
-const sourceDir = join(projectRoot, 'viewer');
-const compiledDir = join(projectRoot, 'dist', 'viewer', 'src');
+const sourceFolder = 'viewer';
+const compiledFolder = join('dist', 'viewer', 'src');
+const sourceDir = join(projectRoot, sourceFolder);
+const compiledDir = join(projectRoot, compiledFolder);
 
 const contentTypes = {
   '.html': 'text/html; charset=utf-8',
@@ -56,3 +59,17 @@ export const viewerHeaders = (contentType: string): Record<string, string> => ({
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 });
+
+/**
+ * Every file the viewer serves, relative to the project `root`: the deploy package copies them, since the
+ * functions read them at run time rather than `require` them.
+ */
+export const viewerFiles = (root: string): string[] => [
+  join(sourceFolder, 'index.html'),
+  ...readdirSync(join(root, sourceFolder))
+    .filter((name) => name.endsWith('.css'))
+    .map((name) => join(sourceFolder, name)),
+  ...readdirSync(join(root, compiledFolder))
+    .filter((name) => assetName.test(name))
+    .map((name) => join(compiledFolder, name)),
+];

@@ -59,11 +59,13 @@ describe('agent chaos: queue cut off for 30 s and the agent SIGKILLed once', () 
     const args = [
       'simulate',
       ...['--site', site, '--machines', String(machines), '--count', String(count), '--rate', '200'],
-      ...['--outbox', dir, '--connection-string', azuriteConnectionString(proxy.port)],
+      ...['--outbox', dir],
       ...['--max-backoff', '2000', '--timeout', '300'],
     ];
 
-    const first = startAgentProcess(args, stack().env);
+    // The agent reads its connection string from the environment, never from an argument.
+    const agentEnv = { ...stack().env, StatusStorage: azuriteConnectionString(proxy.port) };
+    const first = startAgentProcess(args, agentEnv);
     note(`agent started (pid ${first.pid}): npm run agent -- ${args.join(' ')}`);
     await sleep(10_000);
     await proxy.setMode('refuse');
@@ -72,7 +74,7 @@ describe('agent chaos: queue cut off for 30 s and the agent SIGKILLed once', () 
     await sleep(10_000);
     await first.kill();
     note(`agent SIGKILLed; its last line: ${first.output.at(-1) ?? ''}`);
-    const second = startAgentProcess([...args, '--resume', '--wait'], stack().env);
+    const second = startAgentProcess([...args, '--resume', '--wait'], agentEnv);
     note(`agent restarted with --resume --wait (pid ${second.pid})`);
     await sleep(Math.max(0, cutAt + 30_000 - Date.now()));
     await proxy.setMode('pass');

@@ -216,14 +216,14 @@ describe('infra (Bicep templates read as text)', () => {
     expect(cosmos).toMatch(/autoscaleSettings: \{ maxThroughput: autoscaleMaxThroughput \}/);
   });
 
-  it('runs a Flex Consumption Node 20 app as the user-assigned identity, deploying with that identity', () => {
+  it('runs a Flex Consumption Node 22 app as the user-assigned identity, deploying with that identity', () => {
     const [plan] = resourceOf(functionApp, 'Microsoft.Web/serverfarms');
     expect(plan!.body).toMatch(/sku: \{ name: 'FC1', tier: 'FlexConsumption' \}/);
     const [site] = resourceOf(functionApp, 'Microsoft.Web/sites');
     expect(site!.body).toMatch(/kind: 'functionapp,linux'/);
     expect(site!.body).toMatch(/type: 'UserAssigned'/);
     const config = property(site!.body, 'functionAppConfig');
-    expect(config).toMatch(/runtime: \{ name: 'node', version: '20' \}/);
+    expect(config).toMatch(/runtime: \{ name: 'node', version: '22' \}/);
     expect(property(config, 'storage')).toMatch(/type: 'blobContainer'/);
     expect(property(config, 'authentication')).toMatch(
       /type: 'UserAssignedIdentity'\s+userAssignedIdentityResourceId: identityId/,
@@ -234,9 +234,10 @@ describe('infra (Bicep templates read as text)', () => {
 
   it('grants the identity exactly the roles the app uses', () => {
     const assignments = resourceOf(roles, 'Microsoft.Authorization/roleAssignments');
-    expect(assignments).toHaveLength(3);
+    expect(assignments).toHaveLength(4);
     expect(roles).toContain("storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'");
     expect(roles).toContain("storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'");
+    expect(roles).toContain("storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'");
     expect(roles).toContain("monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'");
     for (const assignment of assignments)
       expect(assignment.body).toMatch(/principalType: 'ServicePrincipal'/);

@@ -21,8 +21,14 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
   const queueIsEmpty = async (): Promise<boolean> =>
     ((await stack().queues.main.getProperties()).approximateMessagesCount ?? 0) === 0;
 
-  it('answers /api/health with every part up', async () => {
-    const response = await fetch(`${host.baseUrl}/health`);
+  it('answers anonymous /api/health with ok only, and /api/health/details (key) with every part up', async () => {
+    const anonymous = await fetch(`${host.baseUrl}/health`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${host.baseUrl}/health/details`)).status).toBe(401);
+    const response = await fetch(`${host.baseUrl}/health/details`, {
+      headers: { 'x-functions-key': host.apiKey },
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { parts: Record<string, { ok: boolean }> };
     expect(Object.values(body.parts).every((part) => part.ok)).toBe(true);

@@ -208,10 +208,12 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
     const args = [
       'simulate',
       ...['--site', 'KILL', '--machines', '3', '--count', '3000', '--rate', '1000'],
-      ...['--outbox', dir, '--connection-string', azuriteConnectionString(proxy.port)],
+      ...['--outbox', dir],
       ...['--max-wait', '100', '--max-backoff', '1000', '--timeout', '120'],
     ];
-    const first = startAgentProcess(args, stack().env);
+    // The agent reads its connection string from the environment, never from an argument.
+    const agentEnv = { ...stack().env, StatusStorage: azuriteConnectionString(proxy.port) };
+    const first = startAgentProcess(args, agentEnv);
     await waitUntil(
       async () => (await countOf(containers.messages, 'KILL')) > 0,
       'first messages stored',
@@ -219,7 +221,7 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
     );
     await first.kill();
 
-    const second = startAgentProcess([...args, '--resume', '--wait'], stack().env);
+    const second = startAgentProcess([...args, '--resume', '--wait'], agentEnv);
     const code = await second.exited;
     expect({ code, output: second.output.join('\n') }).toMatchObject({ code: 0 });
     expect(second.output.some((line) => /^resuming at message [1-9]\d* of 3000$/.test(line))).toBe(true);
