@@ -74,6 +74,8 @@ export interface Config {
   readonly summaries: SummarySettings;
   /** Status filter rules, their webhooks and the rules CLI (docs/rules.md). */
   readonly rules: RulesSettings;
+  /** Browser tests only (STATMGR_CHROMIUM): a Chromium to drive instead of the one in @sparticuz/chromium. */
+  readonly chromiumPath: string | undefined;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
@@ -253,6 +255,7 @@ export const loadConfig = (env: Env): Config =>
     retry: readRetry(env),
     summaries: readSummaries(env),
     rules: readRules(env),
+    chromiumPath: text(env, 'STATMGR_CHROMIUM'),
   });
 
 let cached: Config | undefined;

@@ -191,6 +191,13 @@ export const settingSpecs = [
     description: 'OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318) for traces and metrics',
   },
   {
+    name: 'STATMGR_CHROMIUM',
+    kind: 'text',
+    scope: 'local',
+    defaultText: 'the Chromium inside the @sparticuz/chromium package',
+    description: 'browser tests only: the Chromium executable that drives the viewer tests',
+  },
+  {
     name: 'STATMGR_AGENT_OUTBOX',
     kind: 'text',
     scope: 'cli',

@@ -11,17 +11,22 @@ export const keyParameter = 'code';
 
 /**
  * The query as one string per name, without the function key; a name given twice is an error rather than a
- * silent pick. Read from the URL itself: the Functions host's `request.query` keeps one value per name.
+ * silent pick, unless it is `repeatable`. Read from the URL itself: the Functions host's `request.query`
+ * keeps one value per name.
  */
-export const queryOf = (request: HttpRequest): Record<string, string> => {
+export const queryOf = (request: HttpRequest, repeatable: readonly string[] = []): Record<string, string> => {
   const query: Record<string, string> = {};
   const reasons: string[] = [];
   const params = new URL(request.url).searchParams;
   for (const name of new Set(params.keys())) {
     if (name === keyParameter) continue;
     const values = params.getAll(name);
-    if (values.length > 1) reasons.push(`query.${name}: is given ${values.length} times; give it once`);
-    query[name] = values[0] ?? '';
+    // A repeatable name (`severity=error&severity=warning`) is joined into one comma list.
+    if (repeatable.includes(name)) query[name] = values.join(',');
+    else {
+      if (values.length > 1) reasons.push(`query.${name}: is given ${values.length} times; give it once`);
+      query[name] = values[0] ?? '';
+    }
   }
   if (reasons.length > 0) throw new ValidationError(reasons);
   return query;
@@ -76,3 +81,9 @@ export const answer = async (work: () => Promise<HttpResponseInit>): Promise<Htt
     throw error;
   }
 };
+
+/** Text chunks as a response body that is sent while the chunks are produced (a streamed download). */
+export async function* streamOf(chunks: AsyncIterable<string>): AsyncIterable<Uint8Array> {
+  const encoder = new TextEncoder();
+  for await (const chunk of chunks) yield encoder.encode(chunk);
+}

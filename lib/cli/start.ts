@@ -132,6 +132,7 @@ const main = async (): Promise<void> => {
   const shownKey = config.apiKey === undefined ? apiKey : 'the STATMGR_API_KEY you set';
   console.log(`
 statmgr is running
+  viewer       http://127.0.0.1:${config.httpPort}/api/viewer#key=${encodeURIComponent(apiKey)}   (open it: the key in the link logs you in)
   health       ${healthUrl}
   API          http://127.0.0.1:${ports.http}/api/   (function key: ${shownKey}, header x-functions-key)
   queue        http://127.0.0.1:${ready.queuePort}/devstoreaccount1/status-messages   (Azurite)

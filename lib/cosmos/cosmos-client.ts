@@ -3,6 +3,7 @@ import { CosmosClient, PartitionKeyKind, type Container, type Database } from '@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { CosmosSettings } from '../config';
 import { names } from '../names';
+import { messageCompositeIndexes } from './message-indexes';
 
 export interface CosmosContainers {
   readonly client: CosmosClient;
@@ -56,6 +57,8 @@ export const ensureCosmosResources = async (client: CosmosClient, database: stri
       kind: PartitionKeyKind.MultiHash,
       version: 2,
     },
+    // The same composite indexes as the Bicep, so that a query Azure could not serve fails here too.
+    indexingPolicy: { compositeIndexes: messageCompositeIndexes.map((index) => [...index]) },
   });
   await db.containers.createIfNotExists({
     id: names.deadlettersContainer,

@@ -2,6 +2,7 @@ import type { Container, SqlParameter } from '@azure/cosmos';
 import { classifyCosmosError } from '../cosmos/cosmos-errors';
 import { PermanentError, ValidationError } from '../errors';
 import { compileRequestCheck } from '../message/validate';
+import { utcTimeRange } from '../query/time-range';
 import { deadLetterSources, deadLetterType, replayStates, type DeadLetter } from './dead-letter';
 
 export interface DeadLetterQuery {
@@ -40,16 +41,7 @@ const checkQuery = compileRequestCheck<Partial<DeadLetterQuery>>(listQuerySchema
 export const parseDeadLetterQuery = (raw: Readonly<Record<string, string>>): DeadLetterQuery => {
   const checked = checkQuery({ ...raw });
   if (!checked.ok) throw new ValidationError(checked.reasons);
-  const query = { limit: 20, ...checked.value };
-  if (query.since && query.until && Date.parse(query.since) >= Date.parse(query.until)) {
-    throw new ValidationError(['query.until: must be later than query.since']);
-  }
-  // Stored timestamps are UTC ISO strings, so the bounds are compared as such.
-  return {
-    ...query,
-    ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
-    ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
-  };
+  return utcTimeRange({ limit: 20, ...checked.value });
 };
 
 export type DeadLetterSummary = Omit<DeadLetter, 'raw'> & { rawPreview: string; rawLength: number };

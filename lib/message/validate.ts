@@ -192,5 +192,8 @@ export const checkStatusMessage = (value: unknown, prefix = '', owned = false): 
   const message = owned ? (value as StatusMessage) : { ...(value as StatusMessage) };
   message.severity = severityNames[message.severity] ?? message.severity;
   message.messageType ??= 'detail';
+  // Stored as UTC with milliseconds, so that queries can order and bound `time` as text (2026-...Z).
+  const utc = Date.parse(message.time);
+  if (!Number.isNaN(utc)) message.time = new Date(utc).toISOString();
   return { ok: true, value: message };
 };

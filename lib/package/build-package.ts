@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PermanentError, StatmgrError } from '../errors';
+import { viewerFiles } from '../viewer/viewer-assets';
 import { requireGraph } from './require-graph';
 
 /** What `npm run package` deploys: the compiled functions, what they load, and the runtime dependencies. */
@@ -92,7 +93,8 @@ export const functionEntries = (root: string, main: string): string[] => {
 
 /**
  * Builds the deployable folder `outDir` from the project at `root` (already compiled to dist/): host.json, a
- * package.json without scripts or devDependencies, the lock file, the compiled files the functions load and
+ * package.json without scripts or devDependencies, the lock file, the compiled files the functions load, the
+ * web viewer's files (read at run time) and
  * nothing else (no local host, emulator plumbing, CLI or test), and `npm ci --omit=dev`. Fails if a file the
  * functions load requires a package that is not a runtime dependency.
  */
@@ -117,6 +119,10 @@ export const buildDeployPackage = (options: {
     const target = join(outDir, relative(root, file));
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);
+  }
+  for (const file of viewerFiles(root)) {
+    mkdirSync(dirname(join(outDir, file)), { recursive: true });
+    copyFileSync(join(root, file), join(outDir, file));
   }
   copyFileSync(join(root, 'host.json'), join(outDir, 'host.json'));
   copyFileSync(join(root, 'package-lock.json'), join(outDir, 'package-lock.json'));

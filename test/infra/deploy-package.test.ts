@@ -63,12 +63,20 @@ describe('deploy package (npm run package)', () => {
     expect(
       outsideNodeModules.filter(
         (file) =>
-          !/^(?:host\.json|package\.json|package-lock\.json|\.statmgr-package|dist\/(?:functions|lib|schema)\/.+\.(?:js|json))$/.test(
+          !/^(?:host\.json|package\.json|package-lock\.json|\.statmgr-package|dist\/(?:functions|lib|schema)\/.+\.(?:js|json)|viewer\/[\w-]+\.(?:html|css)|dist\/viewer\/src\/[\w-]+\.js)$/.test(
             file,
           ),
       ),
     ).toEqual([]);
-    for (const entry of ['dist/functions/ingest-status.js', 'dist/functions/archive-poison.js', 'host.json'])
+    for (const entry of [
+      'dist/functions/ingest-status.js',
+      'dist/functions/archive-poison.js',
+      'host.json',
+      // The web viewer's files, read (not required) by the viewer functions at run time.
+      'viewer/index.html',
+      'viewer/viewer.css',
+      'dist/viewer/src/main.js',
+    ])
       expect(built.files).toContain(entry);
     // No test, no local host or emulator plumbing, no CLI, no TypeScript source, no source map.
     expect(

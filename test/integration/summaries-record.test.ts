@@ -200,7 +200,7 @@ describe('summaries on ingest (Cosmos emulator)', () => {
         machine: 'WS-1',
         counts: { info: 0, warning: 0, error: 1 },
         status: 'warning',
-        lastMessageAt: '2026-11-25T10:00:00Z',
+        lastMessageAt: '2026-11-25T10:00:00.000Z', // stored times are UTC with milliseconds
       }),
       expect.objectContaining({ machine: 'WS-2', counts: { info: 1, warning: 0, error: 0 }, status: 'ok' }),
     ]);
@@ -247,7 +247,7 @@ describe('summaries on ingest (Cosmos emulator)', () => {
         counts: { info: 0, warning: 0, error: 2 },
         status: 'warning',
         resetAt: '2026-11-25T10:15:00.000Z',
-        lastMessageAt: '2026-11-25T11:30:00Z',
+        lastMessageAt: '2026-11-25T11:30:00.000Z',
       }),
       expect.objectContaining({
         component: 'SMS_B',
