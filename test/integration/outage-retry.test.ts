@@ -29,7 +29,7 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
 
   beforeAll(async () => {
     const { emulators } = stack();
-    cosmosProxy = await startFaultProxy(emulators.cosmosPort);
+    cosmosProxy = await startFaultProxy(stack().cosmosFront.port);
     queueProxy = await startFaultProxy(emulators.queuePort);
     const config = loadConfig({
       COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}`,
