@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { checkAgentParams, readAgentStatus } from '../lib/agent-status/agent-status';
 import { ValidationError } from '../lib/errors';
 import { getRuntime } from '../lib/runtime';
+import { answer } from './shared/http-io';
 import { registerHttpFunction, type HttpFunctionDefinition } from './shared/register';
 
 const gapAgeOf = (request: HttpRequest, fallback: number): number => {
@@ -33,10 +34,13 @@ export const agentStatusFunction: HttpFunctionDefinition = {
       if (error instanceof ValidationError) return { status: 400, jsonBody: { errors: error.reasons } };
       throw error;
     }
-    const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
-    if (!status)
-      return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
-    return { status: 200, jsonBody: status };
+    // Cosmos down or throttling: 503 with retry-after (answer), not a 500.
+    return answer(async () => {
+      const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
+      if (!status)
+        return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
+      return { status: 200, jsonBody: status };
+    });
   },
 };
 

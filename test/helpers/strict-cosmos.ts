@@ -135,7 +135,8 @@ export const strictCosmosCheck = (): StrictCosmosCheck => {
       if (header(request, 'x-ms-cosmos-is-batch-request') === 'true')
         return Array.isArray(body) ? checkDocuments(body, target.paths, headerKey) : undefined;
       const writes =
-        (request.method === 'POST' && header(request, 'x-ms-documentdb-isquery') !== 'true') ||
+        (request.method === 'POST' &&
+          !header(request, 'content-type')?.startsWith('application/query+json')) ||
         request.method === 'PUT';
       if (!writes || !isRecord(body) || headerKey === undefined) return undefined;
       const refused = rejected(body);
