@@ -42,6 +42,7 @@ export const ingestStatusFunction: QueueFunctionDefinition = {
       const result = await ingestOrRequeue(payload, delivery, {
         ...runtime,
         queue: runtime.queues.main,
+        testBreak: runtime.config.testBreakIngest,
         ingest: (...args) => traceIngest(span, () => ingestQueueMessage(...args)),
       });
       if (result.kind === 'ingested')

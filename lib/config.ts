@@ -67,9 +67,14 @@ export interface Config {
   /** OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces and metrics go there, locally. */
   readonly otlpEndpoint: string | undefined;
   readonly retry: RetrySettings;
+  /** Test only: off everywhere but in the chaos negative control. */
+  readonly testBreakIngest: IngestBreak;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
+/** Test only (the chaos negative control): a deliberately broken ingest; see STATMGR_TEST_BREAK_INGEST. */
+export const ingestBreaks = ['off', 'drop-on-transient-failure'] as const;
+export type IngestBreak = (typeof ingestBreaks)[number];
 export type TelemetryExporter = (typeof telemetryExporters)[number];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -183,6 +188,7 @@ export const loadConfig = (env: Env): Config =>
     telemetryExporter: choice(env, 'STATMGR_TELEMETRY', telemetryExporters),
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.href,
     retry: readRetry(env),
+    testBreakIngest: choice(env, 'STATMGR_TEST_BREAK_INGEST', ingestBreaks),
   });
 
 let cached: Config | undefined;
