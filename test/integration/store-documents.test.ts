@@ -18,11 +18,27 @@ const partitionKeyOf = (doc: Doc): [string, string] => [doc.site, doc.machine];
 describe('storeDocuments (Cosmos emulator)', () => {
   const stack = useEmulators();
 
+  /** The write requests that reached Cosmos (through the strict front) since `from`: batch, bulk or single. */
+  const writesSince = (from: number): string[] =>
+    stack()
+      .cosmosFront.log.slice(from)
+      .filter((entry) => entry.method === 'POST' && !String(entry.headers['content-type']).includes('query'))
+      .map((entry) =>
+        entry.headers['x-ms-cosmos-is-batch-request'] !== 'true'
+          ? 'single'
+          : entry.headers['x-ms-cosmos-batch-atomic'] === 'true'
+            ? 'batch'
+            : 'bulk',
+      );
+
   it('stores the documents of one logical partition in one transactional batch', async () => {
     const { messages } = stack().containers;
     const before = await countDocuments(messages);
+    const from = stack().cosmosFront.log.length;
     const result = await storeDocuments(messages, docsOf(100), partitionKeyOf);
     expect(result).toMatchObject({ created: 100, duplicates: 0, rejected: [] });
+    // One request went out: the transactional batch, no bulk fallback and no single writes.
+    expect(writesSince(from)).toEqual(['batch']);
     expect(await countDocuments(messages)).toBe(before + 100);
   });
 
@@ -47,7 +63,9 @@ describe('storeDocuments (Cosmos emulator)', () => {
   it('stores documents of several logical partitions with the bulk API', async () => {
     const { messages } = stack().containers;
     const docs = [...docsOf(3, 'WS-0002'), ...docsOf(4, 'WS-0003')];
+    const from = stack().cosmosFront.log.length;
     const result = await storeDocuments(messages, docs, partitionKeyOf);
     expect(result).toMatchObject({ created: 7, duplicates: 0, rejected: [] });
+    expect(writesSince(from)).toEqual(['bulk']);
   });
 });
