@@ -54,8 +54,24 @@ export interface Refusal {
  * whose body is a JSON array answered with one result per operation (`refuseOperations`: the operations to
  * answer 400 on their own; the others are forwarded), and at the answer (`refuseResponse` may replace it).
  */
+/** An answer from the target (or one made up in its place). */
+export interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
 export interface RequestCheck {
   refuse(request: ProxiedRequest): Refusal | undefined;
+  /**
+   * May replace the target's answer; `send` reaches the target directly (e.g. to undo what a request did).
+   * Runs after refuseResponse.
+   */
+  reviseAnswer?(
+    request: ProxiedRequest,
+    answer: Answer,
+    send: (request: ProxiedRequest) => Promise<Answer>,
+  ): Promise<Answer | undefined>;
   refuseOperations?(request: ProxiedRequest): ReadonlyMap<number, string> | undefined;
   refuseResponse?(request: ProxiedRequest, status: number, body: Buffer): Refusal | undefined;
 }
@@ -189,9 +205,14 @@ export const startHttpFaultProxy = async (options: {
     if (refusedOperations && refusedOperations.size > 0) {
       return forwardSome(res, entry, request, refusedOperations);
     }
-    const { status, headers, body: answerBody } = await forward(request, body);
-    const late = options.check?.refuseResponse?.(request, status, answerBody);
+    const first = await forward(request, body);
+    const late = options.check?.refuseResponse?.(request, first.status, first.body);
     if (late) return refuse(res, entry, late);
+    const revised = await options.check?.reviseAnswer?.(request, first, (extra) =>
+      forward(extra, extra.body),
+    );
+    if (revised) entry.answeredBy = 'check';
+    const { status, headers, body: answerBody } = revised ?? first;
     entry.status = status;
     res.writeHead(status, forwardedHeaders(headers, answerBody.length));
     res.end(answerBody);

@@ -1,5 +1,5 @@
 import { names } from '../../lib/names';
-import type { ProxiedRequest, Refusal, RequestCheck } from './http-fault-proxy';
+import type { Answer, ProxiedRequest, Refusal, RequestCheck } from './http-fault-proxy';
 
 /**
  * The partition key checks Cosmos DB makes and @vercel/cosmosdb-server does not (it honours only the first
@@ -12,7 +12,11 @@ import type { ProxiedRequest, Refusal, RequestCheck } from './http-fault-proxy';
  * - in a bulk request, each operation whose `partitionKey` differs from its document's key (that operation
  *   only: the others run);
  * and a point read with the wrong key finds nothing (404), where the emulator matches on the id alone.
- * Gaps (not checked): delete and patch with a wrong key, queries scoped to a partition, atomicity of a batch.
+ * It also makes a transactional batch atomic, as Cosmos does and the emulator does not: when an operation
+ * fails, the documents the batch created are deleted again, the failed operation keeps its status, the others
+ * answer 424 (failed dependency), and the batch answers with the failed operation's status.
+ * Gaps (not checked): delete and patch with a wrong key, queries scoped to a partition; undoing a failed
+ * batch's upserts, replaces and deletes (statmgr's batches only create).
  */
 const partitionKeyPaths: Readonly<Record<string, readonly string[]>> = {
   [names.messagesContainer]: names.messagesPartitionKeyPaths,
@@ -21,6 +25,52 @@ const partitionKeyPaths: Readonly<Record<string, readonly string[]>> = {
 };
 
 const mismatch = 1001;
+
+interface OperationResult {
+  readonly statusCode: number;
+  readonly requestCharge?: number;
+}
+
+/** Undoes the creates of a failed transactional batch and answers as Cosmos answers a failed batch. */
+const rollBack = async (
+  request: ProxiedRequest,
+  answer: Answer,
+  send: (request: ProxiedRequest) => Promise<Answer>,
+): Promise<Answer | undefined> => {
+  const results = parsed(answer.body);
+  const operations = parsed(request.body);
+  if (!Array.isArray(results) || !Array.isArray(operations)) return undefined;
+  const typed = results as OperationResult[];
+  const failed = typed.find((result) => result.statusCode >= 400 && result.statusCode !== 424);
+  if (!failed) return undefined;
+  const docs = request.path.replace(/\/?(\?.*)?$/, '');
+  for (const [index, result] of typed.entries()) {
+    const operation = operations[index] as { operationType?: unknown; resourceBody?: { id?: unknown } };
+    if (result.statusCode >= 300 || operation.operationType !== 'Create') continue;
+    const id = String(operation.resourceBody?.id);
+    const { ['content-type']: _type, ['content-length']: _length, ...headers } = request.headers;
+    await send({
+      method: 'DELETE',
+      path: `${docs}/${encodeURIComponent(id)}`,
+      headers: Object.fromEntries(
+        Object.entries(headers).filter(
+          ([name]) => !name.startsWith('x-ms-cosmos-batch') && name !== 'x-ms-cosmos-is-batch-request',
+        ),
+      ),
+      body: Buffer.alloc(0),
+    });
+  }
+  const body = Buffer.from(
+    JSON.stringify(
+      typed.map((result) => (result === failed ? result : { statusCode: 424, requestCharge: 0 })),
+    ),
+  );
+  return {
+    status: failed.statusCode,
+    headers: { ...answer.headers, 'content-type': 'application/json' },
+    body,
+  };
+};
 
 const docsPath = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(?:\/([^/?]+))?\/?(?:\?.*)?$/;
 
@@ -159,6 +209,12 @@ export const strictCosmosCheck = (): StrictCosmosCheck => {
         if (problem) refused.set(index, problem.message.replace(/^operation 0/, `operation ${index}`));
       });
       return refused;
+    },
+    async reviseAnswer(request, answer, send) {
+      const atomic =
+        header(request, 'x-ms-cosmos-is-batch-request') === 'true' &&
+        header(request, 'x-ms-cosmos-batch-atomic') === 'true';
+      return atomic && targetOf(request) ? rollBack(request, answer, send) : undefined;
     },
     refuseResponse(request, status, body) {
       const target = targetOf(request);

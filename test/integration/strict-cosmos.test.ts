@@ -52,6 +52,19 @@ describe('the strict Cosmos stand-in (partition keys checked as Cosmos checks th
     expect(stored).toEqual([]);
   });
 
+  it('makes a transactional batch atomic: one failed operation and nothing of the batch is stored', async () => {
+    const { messages } = stack().containers;
+    const docs = docsOf(4, `WS-${randomUUID().slice(0, 6)}`);
+    await messages.items.create(docs[2]!);
+    const operations: OperationInput[] = docs.map((doc) => ({
+      operationType: BulkOperationType.Create,
+      resourceBody: { ...doc },
+    }));
+    await expect(messages.items.batch(operations, ['P01', docs[0]!.machine])).rejects.toThrow();
+    const stored = (await readAll<Doc>(messages)).filter((doc) => docs.some((d) => d.id === doc.id));
+    expect(stored.map((doc) => doc.id)).toEqual([docs[2]!.id]);
+  });
+
   it('finds nothing on a point read with the wrong partition key (the emulator would match the id alone)', async () => {
     const { messages } = stack().containers;
     const doc = docsOf(1, 'WS-READ')[0]!;
