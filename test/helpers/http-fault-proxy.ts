@@ -30,7 +30,8 @@ export type HttpFault =
     }
   | {
       readonly kind: 'slow';
-      readonly delayMs: number;
+      /** A number, or a function drawn per request (to spread the answers out). */
+      readonly delayMs: number | (() => number);
       readonly match?: (request: ProxiedRequest) => boolean;
       readonly times?: number;
     };
@@ -93,6 +94,10 @@ export interface HttpFaultProxy {
   readonly log: readonly LoggedRequest[];
   /** The refusals of the check, with their reasons. */
   readonly refusals: readonly { readonly path: string; readonly message: string }[];
+  /** The most requests matching `countInFlight`'s filter that were open at once since it was called. */
+  readonly maxInFlight: number;
+  /** Starts counting concurrently open requests that match (resets maxInFlight). */
+  countInFlight(match: (request: ProxiedRequest) => boolean): void;
   setFault(fault: HttpFault | undefined): void;
   close(): Promise<void>;
 }
@@ -148,6 +153,9 @@ export const startHttpFaultProxy = async (options: {
   const refusals: { path: string; message: string }[] = [];
   let fault: HttpFault | undefined;
   let faultUses = 0;
+  let inFlightMatch: ((request: ProxiedRequest) => boolean) | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const agent = options.tls
     ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: false })
     : new HttpAgent({ keepAlive: true });
@@ -171,7 +179,11 @@ export const startHttpFaultProxy = async (options: {
     return fault;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    count: (request: ProxiedRequest) => void,
+  ): Promise<void> => {
     const body = await readBody(req);
     const request: ProxiedRequest = {
       method: req.method ?? 'GET',
@@ -179,6 +191,7 @@ export const startHttpFaultProxy = async (options: {
       headers: req.headers,
       body,
     };
+    count(request);
     const entry: LoggedRequest = {
       method: request.method,
       path: request.path,
@@ -189,7 +202,7 @@ export const startHttpFaultProxy = async (options: {
     };
     log.push(entry);
     const active = takeFault(request);
-    if (active) await sleep(active.delayMs ?? 0);
+    if (active) await sleep(typeof active.delayMs === 'function' ? active.delayMs() : (active.delayMs ?? 0));
     if (active?.kind === 'http') {
       entry.status = active.status;
       entry.answeredBy = 'fault';
@@ -280,7 +293,17 @@ export const startHttpFaultProxy = async (options: {
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch(() => res.destroy());
+    let counted = false;
+    const count = (request: ProxiedRequest): void => {
+      if (!inFlightMatch?.(request)) return;
+      counted = true;
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+    };
+    res.once('close', () => {
+      if (counted) inFlight -= 1;
+    });
+    handle(req, res, count).catch(() => res.destroy());
   };
   const server: Server = options.tls
     ? createHttpsServer(
@@ -302,6 +325,13 @@ export const startHttpFaultProxy = async (options: {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     log,
     refusals,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    countInFlight(match: (request: ProxiedRequest) => boolean): void {
+      inFlightMatch = match;
+      maxInFlight = inFlight = 0;
+    },
     setFault(next: HttpFault | undefined): void {
       fault = next;
       faultUses = 0;

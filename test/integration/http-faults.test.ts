@@ -103,6 +103,32 @@ describe('HTTP-level faults from Cosmos (429, 503) with the local host process',
     expect((await storedOf(envelope.batchId)).map((doc) => doc.position).sort()).toEqual([0, 1, 2, 3]);
   });
 
+  it('never has more than batchSize + newBatchThreshold (16 + 8) messages in flight, with Cosmos slow', async () => {
+    const { cosmosFront, queues } = stack();
+    // Each message is one envelope, so one write in flight at the front per invocation in flight.
+    // Answers spread over 0.2 to 2.2 s, so that invocations finish one by one and the host fetches more.
+    cosmosFront.setFault({ kind: 'slow', delayMs: () => 200 + Math.random() * 2000, match: writesMessages });
+    cosmosFront.countInFlight(writesMessages);
+    const machine = `WS-${randomUUID().slice(0, 6)}`;
+    const envelopes = Array.from({ length: 60 }, () => anEnvelope(1, { machine }));
+    await Promise.all(
+      envelopes.map((envelope) =>
+        queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 }),
+      ),
+    );
+    await waitUntil(
+      async () =>
+        (await readAll<StoredStatusMessage>(stack().containers.messages)).filter(
+          (doc) => doc.machine === machine,
+        ).length === 60,
+      '60 documents',
+      90_000,
+    );
+    // The limit holds, and the load was enough to reach past one batch (so the check could fail).
+    expect(cosmosFront.maxInFlight).toBeLessThanOrEqual(24);
+    expect(cosmosFront.maxInFlight).toBeGreaterThan(16);
+  });
+
   it('answers the HTTP API with 503 and retry-after, and /api/health with 503, while Cosmos answers 503', async () => {
     const { cosmosFront } = stack();
     cosmosFront.setFault({ kind: 'http', status: 503 });
