@@ -212,8 +212,9 @@ export const chaosSchedule = (
   };
 };
 
+/** True when two time spans share some time; an empty span (an outage of 0 ms) overlaps nothing. */
 const overlaps = (a: readonly [number, number], b: readonly [number, number]): boolean =>
-  a[0] < b[1] && b[0] < a[1];
+  a[0] < a[1] && b[0] < b[1] && a[0] < b[1] && b[0] < a[1];
 
 const depth = async (queue: QueueClient): Promise<number> =>
   (await queue.getProperties()).approximateMessagesCount ?? 0;
@@ -299,7 +300,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       await cosmosProxy!.setMode('refuse');
       await sleep(options.cosmosOutageMs / 2);
       await cosmosProxy!.setMode('pass');
-      outageSpans.push([cosmosFrom, Date.now()]);
+      if (options.cosmosOutageMs > 0) outageSpans.push([cosmosFrom, Date.now()]);
       log('Cosmos back');
       if (options.queueOutageMs > 0) {
         await sleep(2000);
