@@ -11,6 +11,8 @@ export default tseslint.config(
       '*.mjs',
       'scripts/*.mjs',
       'test/infra/schema/*.mjs',
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

@@ -3,6 +3,7 @@ import { checkAgentParams, readAgentStatus } from '../lib/agent-status/agent-sta
 import { ValidationError } from '../lib/errors';
 import { getRuntime } from '../lib/runtime';
 import { failsWithError } from './shared/function-app';
+import { answer } from './shared/http-io';
 
 const gapAgeOf = (request: HttpRequest, fallback: number): number => {
   const raw = request.query.get('gapAgeSeconds');
@@ -27,10 +28,13 @@ export const agentStatusFunction = async (request: HttpRequest): Promise<HttpRes
     if (error instanceof ValidationError) return { status: 400, jsonBody: { errors: error.reasons } };
     throw error;
   }
-  const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
-  if (!status)
-    return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
-  return { status: 200, jsonBody: status };
+  // Cosmos down or throttling: 503 with retry-after (answer), not a 500.
+  return answer(async () => {
+    const status = await readAgentStatus(runtime.containers.agents, site, machine, runtime.now(), gapAge);
+    if (!status)
+      return { status: 404, jsonBody: { error: `no numbered messages stored for ${site}/${machine}` } };
+    return { status: 200, jsonBody: status };
+  });
 };
 
 app.http('agent-status', {

@@ -33,6 +33,7 @@ export const ingestStatusFunction = async (payload: unknown, context: Invocation
     const result = await ingestOrRequeue(payload, delivery, {
       ...runtime,
       queue: runtime.queues.main,
+      testBreak: runtime.config.testBreakIngest,
       ingest: (...args) => traceIngest(span, () => ingestQueueMessage(...args)),
     });
     if (result.kind === 'ingested') {

@@ -76,9 +76,14 @@ export interface Config {
   readonly rules: RulesSettings;
   /** Browser tests only (STATMGR_CHROMIUM): a Chromium to drive instead of the one in @sparticuz/chromium. */
   readonly chromiumPath: string | undefined;
+  /** Test only: off everywhere but in the chaos negative control. */
+  readonly testBreakIngest: IngestBreak;
 }
 
 export const telemetryExporters = ['off', 'console'] as const;
+/** Test only (the chaos negative control): a deliberately broken ingest; see STATMGR_TEST_BREAK_INGEST. */
+export const ingestBreaks = ['off', 'drop-on-transient-failure'] as const;
+export type IngestBreak = (typeof ingestBreaks)[number];
 export type TelemetryExporter = (typeof telemetryExporters)[number];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -256,6 +261,7 @@ export const loadConfig = (env: Env): Config =>
     summaries: readSummaries(env),
     rules: readRules(env),
     chromiumPath: text(env, 'STATMGR_CHROMIUM'),
+    testBreakIngest: choice(env, 'STATMGR_TEST_BREAK_INGEST', ingestBreaks),
   });
 
 let cached: Config | undefined;

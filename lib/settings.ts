@@ -198,6 +198,15 @@ export const settingSpecs = [
     description: 'browser tests only: the Chromium executable that drives the viewer tests',
   },
   {
+    name: 'STATMGR_TEST_BREAK_INGEST',
+    kind: 'choice',
+    scope: 'local',
+    choices: ['off', 'drop-on-transient-failure'],
+    default: 'off',
+    description:
+      'TEST ONLY, never set it: drop-on-transient-failure completes a message whose write failed instead of handing it back (loses it), so the chaos negative control can prove the harness sees a loss',
+  },
+  {
     name: 'STATMGR_AGENT_OUTBOX',
     kind: 'text',
     scope: 'cli',

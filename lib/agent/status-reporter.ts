@@ -11,20 +11,13 @@ import {
 } from '../errors';
 import { sleep } from '../util/sleep';
 import type { Logger } from '../log';
-import { uuidV5 } from '../message/ids';
+import { agentBatchId, agentMessageId } from './agent-ids';
 import type { Envelope, StatusMessage } from '../message/types';
 import { checkStatusMessage } from '../message/validate';
 import { limits } from '../names';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from '../util/backoff';
 import { buildEnvelopes, maxEnvelopeBytes, soloEnvelopeBytes } from './build-envelopes';
-import {
-  agentKey,
-  appendDurably,
-  Outbox,
-  type FsyncPolicy,
-  type OutboxEntry,
-  type RecoveryReport,
-} from './outbox';
+import { appendDurably, Outbox, type FsyncPolicy, type OutboxEntry, type RecoveryReport } from './outbox';
 import type { OutboxRecord } from './outbox-record';
 import { sendEnvelope } from './send-envelope';
 
@@ -192,8 +185,7 @@ export class StatusReporter {
     if (!this.hasRoom()) await this.waitForRoom();
     const value = checked;
     const seq = this.outbox.takeSeq(value.site, value.machine);
-    const id =
-      value.id ?? uuidV5(`agent:${this.outbox.incarnation}:${agentKey(value.site, value.machine)}:${seq}`);
+    const id = value.id ?? agentMessageId(this.outbox.incarnation, value.site, value.machine, seq);
     const record: OutboxRecord = { seq, message: { ...value, id } };
     await new Promise<void>((resolve, reject) => {
       this.appendQueue.push({ record, resolve, reject });
@@ -320,7 +312,7 @@ export class StatusReporter {
       {
         seqStart: () => first.seq,
         newBatchId: (site, machine, seq) =>
-          uuidV5(`batch:${this.outbox.incarnation}:${agentKey(site, machine)}:${seq ?? first.seq}`),
+          agentBatchId(this.outbox.incarnation, site, machine, seq ?? first.seq),
         maxMessages: this.options.maxMessagesPerEnvelope ?? limits.maxMessagesPerEnvelope,
         maxBytes: this.options.maxEnvelopeBytes ?? maxEnvelopeBytes,
       },

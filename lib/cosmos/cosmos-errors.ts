@@ -31,7 +31,9 @@ export const isPreconditionFailed = (error: unknown): boolean => cosmosStatusOf(
 export const classifyCosmosError = (error: unknown, what: string): StatmgrError => {
   if (error instanceof StatmgrError) return error;
   const status = cosmosStatusOf(error);
-  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  // The bulk API reports each operation's error as a plain object with a `message`, not an Error.
+  const message = (error as { message?: unknown } | null)?.message;
+  const detail = (typeof message === 'string' ? message : String(error)).split('\n')[0];
   if (status !== undefined && permanentStatusCodes.has(status)) {
     return new PermanentError(`${what}: Cosmos DB rejected the document (${status}): ${detail}`, {
       cause: error,

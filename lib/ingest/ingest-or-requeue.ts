@@ -1,4 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
+import type { IngestBreak } from '../config';
 import { describeError, isTransient, TransientError } from '../errors';
 import {
   ingestQueueMessage,
@@ -15,6 +16,8 @@ export interface IngestOrRequeueDeps extends IngestDeps {
   readonly random?: () => number;
   /** The ingest step itself (default: ingestQueueMessage); the function wraps it in its telemetry span. */
   readonly ingest?: typeof ingestQueueMessage;
+  /** Test only (STATMGR_TEST_BREAK_INGEST): a deliberately broken ingest for the chaos negative control. */
+  readonly testBreak?: IngestBreak;
 }
 
 export type IngestResult =
@@ -63,6 +66,11 @@ export const ingestOrRequeue = async (
     return { kind: 'ingested', outcome: await ingest(payload, delivery, deps) };
   } catch (error) {
     if (!isTransient(error)) throw error;
+    if (deps.testBreak === 'drop-on-transient-failure') {
+      // Deliberately wrong: the caller completes the message although nothing was written.
+      const dropped = { batchId: delivery.queueMessageId, stored: 0, duplicates: 0, deadLettered: 0 };
+      return { kind: 'ingested', outcome: { ...dropped, requestCharge: 0 } };
+    }
     let copy: RequeuedCopy | undefined;
     try {
       copy = await requeueDelayed(deps.queue, payload, delivery, deps.retry, error.retryAfterMs, deps.random);

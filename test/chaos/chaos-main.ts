@@ -6,7 +6,9 @@ const usage = `Usage: npm run chaos [-- options]
 Starts private emulators, enqueues status messages (in envelopes and bare), stops the host process at random
 moments by SIGKILL or SIGTERM, cuts Cosmos off (black hole, then refused connections) and the queue (black
 hole) through TCP proxies, lets one last host drain the queue, and checks that every status message is stored
-exactly once with its derived id, the poison queue is empty and nothing was dead-lettered. Exits 1 otherwise.
+exactly once with its derived id, the poison queue is empty and nothing was dead-lettered, and that the faults
+hit work in flight (hand-backs, an outage while a host ran, redeliveries after a kill). Exits 1 otherwise.
+Every run prints its seed first; --seed repeats the schedule (traffic, batch ids, stops and their timing).
 
 Options (defaults in brackets):
   --messages N       status messages in all [20000]
@@ -34,6 +36,9 @@ const print = (report: ChaosReport): void => {
     ['queue outage (s)', report.queueOutageMs / 1000],
     ['handed back after a transient failure', report.handBacks],
     ['handed back after repeated deliveries', report.crashHandBacks],
+    ['faults in flight: hand-backs', report.faultsInFlight.handBacks],
+    ['faults in flight: outages over a host', report.faultsInFlight.outagesOverlappingHost],
+    ['faults in flight: redelivered after kill', report.faultsInFlight.redeliveredAfterKill],
     ['stored', report.stored],
     ['missing', report.missing],
     ['duplicates', report.duplicates],
@@ -46,7 +51,12 @@ const print = (report: ChaosReport): void => {
     ['total time (s)', (report.totalMs / 1000).toFixed(1)],
   ];
   for (const [label, value] of rows) console.log(`${label.padEnd(40)} ${value}`);
-  console.log(report.ok ? 'CHAOS PASSED: every message stored and counted exactly once' : 'CHAOS FAILED');
+  for (const problem of report.problems) console.log(`problem: ${problem}`);
+  console.log(
+    report.ok
+      ? 'CHAOS PASSED: every message stored and counted exactly once, and the faults hit work in flight'
+      : `CHAOS FAILED (repeat with --seed ${report.seed})`,
+  );
   console.log(JSON.stringify(report));
 };
 

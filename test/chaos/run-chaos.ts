@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +43,24 @@ export interface ChaosOptions {
   readonly drainTimeoutMs: number;
   readonly seed: number;
   readonly log: (line: string) => void;
+  /** More settings for the host processes (the negative control sets STATMGR_TEST_BREAK_INGEST). */
+  readonly hostSettings?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the faults hit: the run only counts as a proof when they hit work in flight. A run in which every
+ * fault fell on an idle host would pass even against a broken ingest.
+ */
+export interface FaultsInFlight {
+  /** Hand-backs after a transient failure (an outage met a message being ingested). */
+  readonly handBacks: number;
+  /** Outages (Cosmos, queue) during which a host process was running. */
+  readonly outagesOverlappingHost: number;
+  /**
+   * Deliveries with a dequeue count of 2 or more seen by the hosts started after the first SIGKILL: the
+   * messages a killed host held come back that way (a black-holed write that outlives its lock does too).
+   */
+  readonly redeliveredAfterKill: number;
 }
 
 export interface ChaosReport {
@@ -72,6 +89,9 @@ export interface ChaosReport {
   /** From the end of the last stop until everything was stored and the queue was empty (ms). */
   readonly drainMs: number;
   readonly totalMs: number;
+  readonly faultsInFlight: FaultsInFlight;
+  /** Why the run does not count, when it does not (empty when ok). */
+  readonly problems: readonly string[];
   readonly ok: boolean;
 }
 
@@ -99,6 +119,15 @@ export const seededRandom = (seed: number): (() => number) => {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+};
+
+/** A UUID (version 4 layout) drawn from the seeded generator, so a seed repeats the batch ids too. */
+const seededUuid = (random: () => number): string => {
+  const bytes = Buffer.from(Array.from({ length: 16 }, () => Math.floor(random() * 256)));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
 const shuffle = <T>(items: T[], random: () => number): T[] => {
@@ -151,7 +180,10 @@ const statusMessage = (tag: string, index: number, machine: string): Record<stri
 });
 
 /** The traffic of the run, shuffled so that envelopes and bare messages arrive mixed. */
-const buildTraffic = (options: ChaosOptions, random: () => number): Outgoing[] => {
+const buildTraffic = (
+  options: Pick<ChaosOptions, 'envelopeMessages' | 'bareMessages' | 'seed'>,
+  random: () => number,
+): Outgoing[] => {
   const out: Outgoing[] = [];
   let index = 0;
   const tag = (): string => `chaos-${options.seed}-${index}`;
@@ -159,7 +191,7 @@ const buildTraffic = (options: ChaosOptions, random: () => number): Outgoing[] =
   while (remaining > 0) {
     const size = Math.min(remaining, 20 + Math.floor(random() * 81));
     const machine = `M-${String(out.length % 50).padStart(3, '0')}`;
-    const batchId = randomUUID();
+    const batchId = seededUuid(random);
     const tags: string[] = [];
     const messages: Record<string, unknown>[] = [];
     for (let i = 0; i < size; i += 1, index += 1) {
@@ -200,6 +232,36 @@ const patiently = async <T>(read: () => Promise<T>): Promise<T> => {
   }
 };
 
+export interface ChaosSchedule {
+  readonly traffic: readonly Outgoing[];
+  /** Each host's fate and how long it runs first (ms). */
+  readonly stops: readonly { readonly kind: 'SIGKILL' | 'SIGTERM'; readonly uptimeMs: number }[];
+}
+
+/** Everything random in a run, drawn from the seed alone: the same seed gives the same schedule. */
+export const chaosSchedule = (
+  options: Pick<ChaosOptions, 'envelopeMessages' | 'bareMessages' | 'stops' | 'uptimeMs' | 'seed'>,
+): ChaosSchedule => {
+  const random = seededRandom(options.seed);
+  const traffic = buildTraffic(options, random);
+  // Half SIGKILL (a crash), half SIGTERM (a drain), in random order.
+  const kinds = shuffle(
+    Array.from({ length: options.stops }, (_, i): 'SIGKILL' | 'SIGTERM' =>
+      i % 2 === 0 ? 'SIGKILL' : 'SIGTERM',
+    ),
+    random,
+  );
+  const [min, max] = options.uptimeMs;
+  return {
+    traffic,
+    stops: kinds.map((kind) => ({ kind, uptimeMs: Math.round(min + random() * (max - min)) })),
+  };
+};
+
+/** True when two time spans share some time; an empty span (an outage of 0 ms) overlaps nothing. */
+const overlaps = (a: readonly [number, number], b: readonly [number, number]): boolean =>
+  a[0] < a[1] && b[0] < b[1] && a[0] < b[1] && b[0] < a[1];
+
 const depth = async (queue: QueueClient): Promise<number> =>
   (await queue.getProperties()).approximateMessagesCount ?? 0;
 
@@ -211,7 +273,7 @@ const depth = async (queue: QueueClient): Promise<number> =>
  */
 export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const { log } = options;
-  const random = seededRandom(options.seed);
+  const schedule = chaosSchedule(options);
   const started = Date.now();
   let emulators: Emulators | undefined;
   let cosmosProxy: FaultProxy | undefined;
@@ -241,9 +303,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       STATMGR_RETRY_MIN_SECONDS: '1',
       STATMGR_RETRY_MAX_SECONDS: '8',
       STATMGR_HOST_JSON: writeChaosHostJson(tempDir),
+      ...options.hostSettings,
     };
 
-    const traffic = buildTraffic(options, random);
+    const traffic = [...schedule.traffic];
     const messages = traffic.reduce((sum, item) => sum + item.tags.length, 0);
     const expectedIds = new Map<string, string>();
     log(
@@ -272,8 +335,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     };
 
     // Outages: Cosmos from a third of the way in, then the queue.
+    const outageSpans: [number, number][] = [];
+    const hostSpans: [number, number][] = [];
     const outages = async (): Promise<void> => {
       await sleep(chaosMs / 3);
+      const cosmosFrom = Date.now();
       log(`cutting Cosmos off: black hole for ${options.cosmosOutageMs / 2} ms`);
       await cosmosProxy!.setMode('blackhole');
       await sleep(options.cosmosOutageMs / 2);
@@ -281,30 +347,32 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       await cosmosProxy!.setMode('refuse');
       await sleep(options.cosmosOutageMs / 2);
       await cosmosProxy!.setMode('pass');
+      if (options.cosmosOutageMs > 0) outageSpans.push([cosmosFrom, Date.now()]);
       log('Cosmos back');
       if (options.queueOutageMs > 0) {
         await sleep(2000);
         log(`cutting the queue off (black hole) for ${options.queueOutageMs} ms`);
+        const queueFrom = Date.now();
         await queueProxy!.setMode('blackhole');
         await sleep(options.queueOutageMs);
         await queueProxy!.setMode('pass');
+        outageSpans.push([queueFrom, Date.now()]);
         log('queue back');
       }
     };
 
     let sigkills = 0;
     let sigterms = 0;
-    // Half SIGKILL (a crash), half SIGTERM (a drain), in random order.
-    const kinds = shuffle(
-      Array.from({ length: options.stops }, (_, i) => (i % 2 === 0 ? 'SIGKILL' : 'SIGTERM')),
-      random,
-    );
+    /** The output of each host started after the first SIGKILL (a killed host's messages come back to them). */
+    const afterKill: string[][] = [];
+    let killedLast = false;
     const stops = async (): Promise<void> => {
-      for (const kind of kinds) {
+      for (const { kind, uptimeMs } of schedule.stops) {
         host = await startHostProcess(hostEnv, hostSettings, { waitFor: 'started' });
+        const from = Date.now();
         outputs.push(host.output);
-        const [min, max] = options.uptimeMs;
-        await sleep(min + random() * (max - min));
+        if (killedLast) afterKill.push(host.output);
+        await sleep(uptimeMs);
         if (kind === 'SIGKILL') {
           sigkills += 1;
           await host.kill();
@@ -312,6 +380,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
           sigterms += 1;
           await host.stop();
         }
+        killedLast ||= kind === 'SIGKILL';
+        hostSpans.push([from, Date.now()]);
         host = undefined;
       }
     };
@@ -321,6 +391,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const drainStarted = Date.now();
     host = await startHostProcess(hostEnv, hostSettings, { waitFor: 'started' });
     outputs.push(host.output);
+    if (killedLast) afterKill.push(host.output);
     let stored = 0;
     let queued = Number.POSITIVE_INFINITY;
     let lastProgress = 0;
@@ -379,6 +450,13 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     for (const line of mismatches.slice(0, 10)) log(`summary mismatch: ${line}`);
     const lines = outputs.flat().filter((line) => line.includes('handed back as a delayed copy'));
     const crashHandBacks = lines.filter((line) => line.includes('"why":"repeated-delivery"')).length;
+    const redelivered = /"dequeueCount":([2-9]|\d{2,})[,}]/;
+    const faultsInFlight: FaultsInFlight = {
+      handBacks: lines.length - crashHandBacks,
+      outagesOverlappingHost: outageSpans.filter((outage) => hostSpans.some((span) => overlaps(outage, span)))
+        .length,
+      redeliveredAfterKill: afterKill.flat().filter((line) => redelivered.test(line)).length,
+    };
     const report: ChaosReport = {
       seed: options.seed,
       messages,
@@ -396,22 +474,33 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       deadLettered,
       leftInQueue,
       summaryMismatches: mismatches.length,
-      handBacks: lines.length - crashHandBacks,
+      handBacks: faultsInFlight.handBacks,
       crashHandBacks,
       drainMs,
       totalMs: Date.now() - started,
+      faultsInFlight,
+      problems: [],
       ok: false,
     };
-    const ok =
-      report.stored === messages &&
-      report.missing === 0 &&
-      report.duplicates === 0 &&
-      report.wrongIds === 0 &&
-      poisoned === 0 &&
-      deadLettered === 0 &&
-      leftInQueue === 0 &&
-      mismatches.length === 0;
-    return { ...report, ok };
+    const problems = [
+      ...(report.stored === messages ? [] : [`stored ${report.stored} of ${messages}`]),
+      ...(report.missing === 0 ? [] : [`${report.missing} status messages missing`]),
+      ...(duplicates === 0 ? [] : [`${duplicates} duplicates`]),
+      ...(wrongIds === 0 ? [] : [`${wrongIds} wrong ids`]),
+      ...(poisoned === 0 ? [] : [`${poisoned} in the poison queue`]),
+      ...(deadLettered === 0 ? [] : [`${deadLettered} dead-lettered`]),
+      ...(leftInQueue === 0 ? [] : [`${leftInQueue} left in the queue`]),
+      ...(mismatches.length === 0
+        ? []
+        : [`${mismatches.length} summaries differ from the recount of the stored documents`]),
+      // Not a proof unless the faults hit work in flight.
+      ...(faultsInFlight.handBacks > 0 ? [] : ['no hand-back: no outage met a message being ingested']),
+      ...(faultsInFlight.outagesOverlappingHost > 0 ? [] : ['no outage overlapped a running host']),
+      ...(faultsInFlight.redeliveredAfterKill > 0 || sigkills === 0
+        ? []
+        : ['no message was redelivered after a SIGKILL']),
+    ];
+    return { ...report, problems, ok: problems.length === 0 };
   } finally {
     await host?.kill();
     containers?.client.dispose();

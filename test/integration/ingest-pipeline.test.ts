@@ -105,11 +105,33 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     expect(ids).toEqual([statusMessageId(undefined, bare.messageId, 0), senderId].sort());
   });
 
-  it('drains on SIGTERM and exits 0', async () => {
+  it('drains on SIGTERM with an invocation in flight: it completes, nothing is lost, and the host exits 0', async () => {
+    const { queues, containers, cosmosFront } = stack();
+    // Only the host under test may take the message.
+    await host.stop();
     const second = await startHostProcess(stack().env);
-    expect(await second.stop()).toBe(0);
-    expect(second.output.some((line) => line.includes('stopped') && line.includes('unfinished=0'))).toBe(
-      true,
-    );
+    const isWrite = (entry: { method: string; path: string; headers: Record<string, unknown> }): boolean =>
+      entry.method === 'POST' &&
+      entry.path.includes('/colls/status-messages/') &&
+      !String(entry.headers['content-type']).includes('query');
+    // Cosmos answers writes slowly (3 s, within the host's 10 s drain time).
+    cosmosFront.setFault({ kind: 'slow', delayMs: 3000, match: isWrite });
+    try {
+      const envelope = anEnvelope(3, { machine: `WS-${randomUUID().slice(0, 6)}` });
+      const from = cosmosFront.log.length;
+      await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+      await waitUntil(async () => cosmosFront.log.slice(from).some(isWrite), 'the write in flight', 30_000);
+      expect(await second.stop()).toBe(0);
+      expect(second.output.some((line) => line.includes('stopped') && line.includes('unfinished=0'))).toBe(
+        true,
+      );
+      const stored = (await readAll<StoredStatusMessage>(containers.messages)).filter(
+        (doc) => doc.batchId === envelope.batchId,
+      );
+      expect(stored.map((doc) => doc.position).sort()).toEqual([0, 1, 2]);
+      expect(await queueIsEmpty()).toBe(true);
+    } finally {
+      cosmosFront.setFault(undefined);
+    }
   });
 });

@@ -10,6 +10,8 @@ import {
 } from '../../lib/ingest/ingest-or-requeue';
 import type { QueueDelivery } from '../../lib/ingest/ingest-queue-message';
 import { waitUntil } from '../../lib/util/wait-until';
+import { buildDeadLetter, storeDeadLetters } from '../../lib/dead-letters/dead-letter';
+import { replayDeadLetter } from '../../lib/dead-letters/replay-dead-letter';
 import { statusMessageId } from '../../lib/message/ids';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { createQueueServiceClient, openQueues } from '../../lib/queue/queue-client';
@@ -29,7 +31,7 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
 
   beforeAll(async () => {
     const { emulators } = stack();
-    cosmosProxy = await startFaultProxy(emulators.cosmosPort);
+    cosmosProxy = await startFaultProxy(stack().cosmosFront.port);
     queueProxy = await startFaultProxy(emulators.queuePort);
     const config = loadConfig({
       COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}`,
@@ -56,14 +58,18 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
   });
 
   /** Receives the delayed copy (it becomes visible after its delay) and deletes it. */
-  const receiveCopy = async (): Promise<{ payload: unknown; queueMessageId: string }> => {
-    let copy: { payload: unknown; queueMessageId: string } | undefined;
+  const receiveCopy = async (): Promise<{ payload: unknown; queueMessageId: string; expiresOn: Date }> => {
+    let copy: { payload: unknown; queueMessageId: string; expiresOn: Date } | undefined;
     await waitUntil(
       async () => {
         const [item] = (await stack().queues.main.receiveMessages()).receivedMessageItems;
         if (!item) return false;
         await stack().queues.main.deleteMessage(item.messageId, item.popReceipt);
-        copy = { payload: JSON.parse(item.messageText) as unknown, queueMessageId: item.messageId };
+        copy = {
+          payload: JSON.parse(item.messageText) as unknown,
+          queueMessageId: item.messageId,
+          expiresOn: item.expiresOn,
+        };
         return true;
       },
       'the delayed copy',
@@ -87,6 +93,8 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
     await cosmosProxy.setMode('pass');
     const copy = await receiveCopy();
     expect(copy.payload).toMatchObject({ batchId: original, attempt: 1 });
+    // Sent with time-to-live -1: a delayed copy never expires (the queue's default is 7 days).
+    expect(copy.expiresOn.getUTCFullYear()).toBe(9999);
     const second = await ingestOrRequeue(copy.payload, deliveryOf(copy.queueMessageId), deps());
     expect(second).toMatchObject({ kind: 'ingested', outcome: { stored: 1 } });
     expect((await storedWithMachine(machine)).map((doc) => doc.id)).toEqual([
@@ -103,6 +111,7 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
     await cosmosProxy.setMode('pass');
     const copy = await receiveCopy();
     expect(copy.payload).toEqual({ ...envelope, attempt: 1 });
+    expect(copy.expiresOn.getUTCFullYear()).toBe(9999);
     await ingestOrRequeue(copy.payload, deliveryOf(copy.queueMessageId), deps());
     expect((await storedWithMachine(envelope.machine!)).map((doc) => doc.id).sort()).toEqual(
       [0, 1, 2, 3, 4].map((i) => statusMessageId(undefined, envelope.batchId, i)).sort(),
@@ -135,5 +144,37 @@ describe('ingestOrRequeue (real Azurite and Cosmos emulator behind fault proxies
     const delivery = deliveryOf(randomUUID(), retry.maxDequeueCount - 1);
     const result = await ingestOrRequeue(envelope, delivery, deps());
     expect(result).toMatchObject({ kind: 'ingested', outcome: { stored: 2 } });
+  });
+
+  it('replays a dead letter as a queue message that never expires (time-to-live -1)', async () => {
+    const { containers, queues } = stack();
+    const letter = buildDeadLetter({
+      source: 'ingest-validation',
+      reasons: ['severity: test'],
+      raw: JSON.stringify(aStatusMessage({ machine: `WS-${randomUUID().slice(0, 6)}` })),
+      position: -1,
+      batchId: undefined,
+      queueMessageId: randomUUID(),
+      dequeueCount: 1,
+      enqueuedAt: new Date().toISOString(),
+      now: new Date().toISOString(),
+    });
+    await storeDeadLetters(containers.deadletters, [letter]);
+    const outcome = await replayDeadLetter({ containers, queues, now: () => new Date() }, letter.id);
+    if (outcome.result !== 'replayed') throw new Error(`not replayed: ${JSON.stringify(outcome)}`);
+    let expiresOn: Date | undefined;
+    await waitUntil(
+      async () => {
+        const items = (await queues.main.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+        for (const item of items) {
+          await queues.main.deleteMessage(item.messageId, item.popReceipt);
+          if (item.messageId === outcome.queueMessageId) expiresOn = item.expiresOn;
+        }
+        return expiresOn !== undefined;
+      },
+      'the replayed message',
+      30_000,
+    );
+    expect(expiresOn!.getUTCFullYear()).toBe(9999);
   });
 });

@@ -18,11 +18,27 @@ const partitionKeyOf = (doc: Doc): [string, string] => [doc.site, doc.machine];
 describe('storeDocuments (Cosmos emulator)', () => {
   const stack = useEmulators();
 
+  /** The write requests that reached Cosmos (through the strict front) since `from`: batch, bulk or single. */
+  const writesSince = (from: number): string[] =>
+    stack()
+      .cosmosFront.log.slice(from)
+      .filter((entry) => entry.method === 'POST' && !String(entry.headers['content-type']).includes('query'))
+      .map((entry) =>
+        entry.headers['x-ms-cosmos-is-batch-request'] !== 'true'
+          ? 'single'
+          : entry.headers['x-ms-cosmos-batch-atomic'] === 'true'
+            ? 'batch'
+            : 'bulk',
+      );
+
   it('stores the documents of one logical partition in one transactional batch', async () => {
     const { messages } = stack().containers;
     const before = await countDocuments(messages);
+    const from = stack().cosmosFront.log.length;
     const result = await storeDocuments(messages, docsOf(100), partitionKeyOf);
     expect(result).toMatchObject({ created: 100, duplicates: 0, rejected: [] });
+    // One request went out: the transactional batch, no bulk fallback and no single writes.
+    expect(writesSince(from)).toEqual(['batch']);
     expect(await countDocuments(messages)).toBe(before + 100);
   });
 
@@ -32,11 +48,10 @@ describe('storeDocuments (Cosmos emulator)', () => {
     await storeDocuments(messages, docs.slice(5, 12), partitionKeyOf);
     const before = await countDocuments(messages);
     const result = await storeDocuments(messages, docs, partitionKeyOf);
-    // The batch fails on the first 409 and the bulk API writes the rest. On Cosmos the failed batch wrote
-    // nothing (13 created); the emulator's batch is not atomic, so what it wrote before the 409 counts as a
-    // duplicate. Either way every document is stored exactly once.
-    expect(result.created + result.duplicates).toBe(20);
-    expect(result.duplicates).toBeGreaterThanOrEqual(7);
+    // The batch fails on the first 409 and writes nothing (Cosmos batches are atomic; the strict front makes
+    // the emulator's atomic too); the bulk API then writes the 13 missing and finds the 7 stored.
+    expect(result).toMatchObject({ created: 13, duplicates: 7, rejected: [] });
+    expect(result.alreadyStored.map((doc) => doc.n).sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11]);
     expect(await countDocuments(messages)).toBe(before + 13);
     expect(await storeDocuments(messages, docs, partitionKeyOf)).toMatchObject({
       created: 0,
@@ -47,7 +62,9 @@ describe('storeDocuments (Cosmos emulator)', () => {
   it('stores documents of several logical partitions with the bulk API', async () => {
     const { messages } = stack().containers;
     const docs = [...docsOf(3, 'WS-0002'), ...docsOf(4, 'WS-0003')];
+    const from = stack().cosmosFront.log.length;
     const result = await storeDocuments(messages, docs, partitionKeyOf);
     expect(result).toMatchObject({ created: 7, duplicates: 0, rejected: [] });
+    expect(writesSince(from)).toEqual(['bulk']);
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { disposeRuntime } from '../../lib/runtime';
-import { recordPoisonArchived, recordRequeued } from '../../lib/telemetry/ingest-telemetry';
 import { sampleQueue, sampleStatusQueues } from '../../lib/telemetry/sample-queues';
 import { ingestSpanName, metricNames } from '../../lib/telemetry/metric-names';
 import { useEmulators } from '../helpers/emulators';
@@ -67,7 +66,8 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(lag.min).toBeGreaterThanOrEqual(1500);
     const ru = metrics.histogram(metricNames.requestChargePerMessage);
     expect(ru.count).toBe(1);
-    expect(ru.sum).toBeGreaterThanOrEqual(0);
+    // The emulator charges 1 RU per operation of the transactional batch: 5 RU over 5 messages.
+    expect(ru.sum).toBe(1);
 
     const [span, ...others] = ingestSpans(telemetry.spans());
     expect(others).toHaveLength(0);
@@ -141,12 +141,37 @@ describe('ingest telemetry (the ingest-status function on Azurite + Cosmos emula
     expect(span!.attributes).toMatchObject({ 'statmgr.dead_lettered': 0, 'statmgr.duplicates': 1 });
   });
 
-  it('counts requeued and poison-archived messages that the other paths report', async () => {
+  it('counts a message the ingest function hands back, and a message the archiver moves to deadletters', async () => {
     await telemetry.collect();
-    recordRequeued(2);
-    recordPoisonArchived(1);
+    // Cosmos refuses writes (503): the ingest function hands the envelope back as a delayed copy.
+    stack().cosmosFront.setFault({
+      kind: 'http',
+      status: 503,
+      match: (request) =>
+        request.method === 'POST' &&
+        request.path.includes('/colls/status-messages/') &&
+        !String(request.headers['content-type']).includes('query'),
+    });
+    try {
+      await deliver(anEnvelope(2, { site: 'P09' }));
+    } finally {
+      stack().cosmosFront.setFault(undefined);
+    }
+    type PoisonFile = typeof import('../../functions/archive-poison');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const archive = (require('../../functions/archive-poison') as PoisonFile).archivePoisonFunction;
+    await archive(
+      JSON.stringify(anEnvelope(1)),
+      new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: 'archive-poison',
+        triggerMetadata: { id: randomUUID(), dequeueCount: 1, insertionTime: new Date().toISOString() },
+        logHandler: () => undefined,
+      }),
+    );
     const metrics = await telemetry.collect();
-    expect(metrics.sum(metricNames.requeued)).toBe(2);
+    expect(metrics.sum(metricNames.requeued)).toBe(1);
+    expect(metrics.sum(metricNames.stored, { site: 'P09' })).toBe(0);
     expect(metrics.sum(metricNames.poisonArchived)).toBe(1);
     expect(metrics.sum(metricNames.deadLettered, { source: 'poison-queue' })).toBe(1);
   });

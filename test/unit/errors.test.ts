@@ -1,6 +1,11 @@
-import { classifyCosmosError } from '../../lib/cosmos/cosmos-errors';
+import {
+  classifyCosmosError,
+  cosmosStatusOf,
+  isConflict,
+  isPreconditionFailed,
+} from '../../lib/cosmos/cosmos-errors';
 import { PermanentError, TransientError } from '../../lib/errors';
-import { classifyQueueError } from '../../lib/queue/queue-errors';
+import { classifyQueueError, isGone } from '../../lib/queue/queue-errors';
 
 describe('classifyCosmosError', () => {
   it.each([429, 503, 408, 500, 449, 401, 403])('treats status %i as transient', (statusCode) => {
@@ -30,5 +35,78 @@ describe('classifyQueueError', () => {
     );
     expect(classifyQueueError({ statusCode: 503 }, 'op')).toBeInstanceOf(TransientError);
     expect(classifyQueueError({ statusCode: 413 }, 'op')).toBeInstanceOf(PermanentError);
+  });
+});
+
+describe('error classification, exactly (messages name the operation, the status and the cause)', () => {
+  it('reads the status from statusCode or a numeric code, and nothing from other values', () => {
+    expect(cosmosStatusOf({ statusCode: 409 })).toBe(409);
+    expect(cosmosStatusOf({ code: 412 })).toBe(412);
+    expect(cosmosStatusOf({ code: 'ECONNRESET' })).toBeUndefined();
+    expect(cosmosStatusOf(null)).toBeUndefined();
+    expect(cosmosStatusOf('409')).toBeUndefined();
+    expect(isConflict({ statusCode: 409 })).toBe(true);
+    expect(isConflict({ statusCode: 412 })).toBe(false);
+    expect(isPreconditionFailed({ code: 412 })).toBe(true);
+    expect(isPreconditionFailed({ code: 409 })).toBe(false);
+  });
+
+  it('words a Cosmos rejection and an outage, and keeps the cause', () => {
+    const cause = Object.assign(new Error('too big\nsecond line'), { statusCode: 413 });
+    const permanent = classifyCosmosError(cause, 'storing d1');
+    expect(permanent).toBeInstanceOf(PermanentError);
+    expect(permanent.message).toBe('storing d1: Cosmos DB rejected the document (413): too big');
+    expect(permanent.cause).toBe(cause);
+    expect(classifyCosmosError({ statusCode: 422, message: 'bad' }, 'op')).toBeInstanceOf(PermanentError);
+    expect(classifyCosmosError({ statusCode: 503, message: 'down' }, 'op').message).toBe(
+      'op: Cosmos DB unavailable (503): down',
+    );
+    expect(
+      classifyCosmosError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'op').message,
+    ).toBe('op: Cosmos DB unavailable (ECONNREFUSED): refused');
+    expect(classifyCosmosError('boom', 'op').message).toBe('op: Cosmos DB unavailable (no status): boom');
+    expect(classifyCosmosError(null, 'op')).toBeInstanceOf(TransientError);
+  });
+
+  it('passes statmgr errors through unchanged', () => {
+    const own = new PermanentError('mine');
+    expect(classifyCosmosError(own, 'op')).toBe(own);
+    expect(classifyQueueError(own, 'op')).toBe(own);
+  });
+
+  it('takes the retry-after from either SDK field, and ignores a negative or missing one', () => {
+    const after = (error: unknown): number | undefined =>
+      (classifyCosmosError(error, 'op') as TransientError).retryAfterMs;
+    expect(after({ statusCode: 429, retryAfterInMilliseconds: 700 })).toBe(700);
+    expect(after({ statusCode: 429, retryAfterInMs: 0 })).toBe(0);
+    expect(after({ statusCode: 429, retryAfterInMs: -1 })).toBeUndefined();
+    expect(after({ statusCode: 429, retryAfterInMs: '5' })).toBeUndefined();
+    expect(after({ statusCode: 429 })).toBeUndefined();
+    expect(after('x')).toBeUndefined();
+  });
+
+  it('words a Storage rejection and an outage', () => {
+    const cause = Object.assign(new Error('malformed\nmore'), { statusCode: 400 });
+    const permanent = classifyQueueError(cause, 'enqueueing');
+    expect(permanent).toBeInstanceOf(PermanentError);
+    expect(permanent.message).toBe('enqueueing: Storage rejected the request (400): malformed');
+    expect(permanent.cause).toBe(cause);
+    expect(classifyQueueError({ statusCode: 404 }, 'op')).toBeInstanceOf(TransientError);
+    expect(classifyQueueError({ statusCode: 503 }, 'op').message).toMatch(
+      /^op: Storage queue unavailable \(503\): /,
+    );
+    expect(classifyQueueError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'op').message).toBe(
+      'op: Storage queue unavailable (ECONNRESET): reset',
+    );
+    expect(classifyQueueError('boom', 'op').message).toBe('op: Storage queue unavailable (no status): boom');
+    expect(classifyQueueError(null, 'op').cause).toBeNull();
+  });
+
+  it('knows a message that is already gone (404) and nothing else', () => {
+    expect(isGone({ statusCode: 404 })).toBe(true);
+    expect(isGone({ statusCode: 409 })).toBe(false);
+    expect(isGone({ code: 404 })).toBe(false);
+    expect(isGone(null)).toBe(false);
+    expect(isGone('404')).toBe(false);
   });
 });

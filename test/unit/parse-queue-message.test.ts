@@ -105,3 +105,45 @@ describe('parseQueueMessage', () => {
     ]);
   });
 });
+
+describe('parseQueueMessage: the envelope context a dead letter keeps (for a replay under the same ids)', () => {
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+  it('keeps batchId (lower-cased), site, machine, seq and traceparent, exactly', () => {
+    const envelope = { ...anEnvelope(2, { seq: 40 }), traceparent };
+    const parsed = parseQueueMessage(
+      JSON.stringify({ ...envelope, batchId: envelope.batchId.toUpperCase() }),
+    );
+    if (parsed.kind !== 'envelope') throw new Error('not an envelope');
+    expect(parsed.envelope).toStrictEqual({
+      batchId: envelope.batchId.toLowerCase(),
+      site: 'P01',
+      machine: 'WS-0042',
+      seq: 40,
+      traceparent,
+    });
+  });
+
+  it('carries no key for a default the envelope does not give', () => {
+    const { site: _s, machine: _m, ...bare } = anEnvelope(1);
+    const messages = [aStatusMessage()];
+    const parsed = parseQueueMessage(JSON.stringify({ ...bare, messages }));
+    if (parsed.kind !== 'envelope') throw new Error('not an envelope');
+    expect(parsed.envelope).toStrictEqual({ batchId: bare.batchId.toLowerCase() });
+    const [item] = parsed.items;
+    expect(item?.ok).toBe(true);
+  });
+
+  it("takes an item's site and machine from the envelope when the item has none, its own otherwise", () => {
+    const envelope = anEnvelope(1, { site: 'P02', machine: 'WS-0100' });
+    const own = aStatusMessage({ site: 'P03', machine: 'WS-0200' });
+    const parsed = parseQueueMessage(JSON.stringify({ ...envelope, messages: [...envelope.messages, own] }));
+    const sites = parsed.items.map((item) =>
+      item.ok ? [item.message.site, item.message.machine] : undefined,
+    );
+    expect(sites).toEqual([
+      ['P02', 'WS-0100'],
+      ['P03', 'WS-0200'],
+    ]);
+  });
+});
