@@ -374,6 +374,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
         if (killedLast) afterKill.push(host.output);
         await sleep(uptimeMs);
         if (kind === 'SIGKILL') {
+          // A crash proves something only with work in flight: kill right after the host finishes an
+          // invocation (its batch-mates are then still running), waiting at most 5 s for one.
+          const seen = host.output.length;
+          const busyBy = Date.now() + 5000;
+          while (host.output.length === seen && Date.now() < busyBy) await sleep(20);
           sigkills += 1;
           await host.kill();
         } else {
