@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StatusMessage } from './types';
+import { statusMessageFields } from './types';
 
 /**
  * The fields of a status message as its sender sent it (after normalization). Only these enter the content
@@ -8,21 +8,7 @@ import type { StatusMessage } from './types';
  * itself). An agent that re-sends after a crash may pack the same messages differently: same hash. The `id`
  * is left out too: two versions compared on a 409 share it, and a stored document's id may be derived.
  */
-const messageFields = [
-  'time',
-  'severity',
-  'messageId',
-  'component',
-  'site',
-  'machine',
-  'messageType',
-  'module',
-  'processId',
-  'threadId',
-  'insertionStrings',
-  'attributes',
-  'text',
-] as const satisfies readonly (keyof StatusMessage)[];
+const messageFields = statusMessageFields;
 
 /** JSON with object keys sorted at every level, so that key order never changes the hash. */
 const canonicalJson = (value: unknown): string => {

@@ -22,6 +22,23 @@ export interface StatusMessage {
   text?: string;
 }
 
+/** The fields a sender sets on a status message (all but `id`): what the content hash covers. */
+export const statusMessageFields = [
+  'time',
+  'severity',
+  'messageId',
+  'component',
+  'site',
+  'machine',
+  'messageType',
+  'module',
+  'processId',
+  'threadId',
+  'insertionStrings',
+  'attributes',
+  'text',
+] as const satisfies readonly (keyof StatusMessage)[];
+
 /** The document stored in Cosmos `status-messages`: the message plus where it came from. */
 export interface StoredStatusMessage extends StatusMessage {
   id: string;

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import rulesSchema from '../../schema/status-filter-rules.schema.json';
-import { isLoopbackHost as isLoopback } from '../util/loopback';
+import { isLoopbackHost } from '../util/loopback';
 import { compileSchemaDefinition, reasonsOf, shown, type Checked } from '../message/validate';
 import type { StatusFilterRule } from './rule-types';
 
@@ -35,7 +35,7 @@ export const notifyUrlProblem = (raw: string, allowedHosts: readonly string[]): 
     return `must be an absolute URL, got ${shown(raw)}`;
   }
   if (url.username || url.password) return 'must not carry a user name or password';
-  const loopback = isLoopback(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   if (url.protocol === 'http:' && !loopback) {
     return `must use https (http only on loopback for local use), got ${shown(raw)}`;
   }

@@ -1,26 +1,10 @@
 import fc from 'fast-check';
 import { canonicalMessageJson, canonicalMessageJsonReference } from '../../lib/message/content-hash';
+import { statusMessageFields } from '../../lib/message/types';
 
 /** Status-message-like objects: the sender's fields in any order, other fields, nested values. */
 const messageLike = fc.dictionary(
-  fc.constantFrom(
-    'time',
-    'severity',
-    'messageId',
-    'component',
-    'site',
-    'machine',
-    'messageType',
-    'module',
-    'processId',
-    'threadId',
-    'insertionStrings',
-    'attributes',
-    'text',
-    'id',
-    'batchId',
-    'ttl',
-  ),
+  fc.constantFrom(...statusMessageFields, 'id', 'batchId', 'ttl'),
   fc.oneof(
     fc.string(),
     fc.integer(),
