@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { statusMessageFields } from './types';
 
 /**
@@ -33,7 +33,7 @@ export const messageContent = (message: Readonly<Record<string, unknown>>): Reco
   return content;
 };
 
-const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+const sha256 = (text: string): string => `sha256:${hash('sha256', text, 'hex')}`;
 
 /**
  * The content hash of a status message (or of a stored document: its server-added fields do not count):

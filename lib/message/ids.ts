@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -7,17 +7,36 @@ export const isUuid = (value: string): boolean => uuidPattern.test(value);
 /** statmgr's namespace for name-based ids (a fixed random UUID). */
 export const statmgrNamespace = '6f1c2b7e-3d0a-4f57-9a8e-2f6d1c0b9e41';
 
-const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
+const namespaceBytes = new Map<string, Buffer>();
 
-/** RFC 4122 name-based UUID, version 5 (SHA-1). Same namespace and name: same UUID, always. */
+/** The 16 bytes of a namespace UUID (the few namespaces in use are converted once). */
+const bytesOf = (namespace: string): Buffer => {
+  let bytes = namespaceBytes.get(namespace);
+  if (!bytes) {
+    if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got "${namespace}"`);
+    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, bytes);
+  }
+  return bytes;
+};
+
+/** Namespace and name, reused by every call (the function is synchronous), grown when a name needs it. */
+let scratch = Buffer.allocUnsafe(256);
+
+/**
+ * RFC 4122 name-based UUID, version 5 (SHA-1). Same namespace and name: same UUID, always. It runs several
+ * times per stored status message, so it hashes with the one-shot `crypto.hash` over a reused buffer.
+ */
 export const uuidV5 = (name: string, namespace: string = statmgrNamespace): string => {
-  if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got "${namespace}"`);
-  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const prefix = bytesOf(namespace);
+  const size = 16 + Buffer.byteLength(name, 'utf8');
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size * 2);
+  prefix.copy(scratch, 0);
+  scratch.write(name, 16, 'utf8');
+  const hex = hash('sha1', scratch.subarray(0, size), 'hex');
+  // Version 5 in the high nibble of byte 6; the RFC 4122 variant (10xx) in the high bits of byte 8.
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
 /**

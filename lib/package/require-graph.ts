@@ -40,10 +40,10 @@ export const requireGraph = (entries: readonly string[]): RequireGraph => {
     files.add(file);
     if (!file.endsWith('.js')) return;
     const text = readFileSync(file, 'utf8');
-    const dynamic = /\brequire\((?!"[^"]+"\))[^)]*\)/.exec(text);
+    const dynamic = /\brequire\((?!"[^"]+"\)|'[^']+'\))[^)]*\)/.exec(text);
     if (dynamic)
       throw new Error(`${file}: ${dynamic[0]} is not a string literal; the package cannot follow it`);
-    for (const [, specifier] of text.matchAll(/\brequire\("([^"]+)"\)/g)) {
+    for (const [, specifier] of text.matchAll(/\brequire\(["']([^"']+)["']\)/g)) {
       if (specifier!.startsWith('.')) visit(resolveRelative(file, specifier!));
       else if (!specifier!.startsWith('node:') && !builtins.has(packageName(specifier!))) {
         const name = packageName(specifier!);

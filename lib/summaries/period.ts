@@ -6,8 +6,18 @@ const dayMs = 24 * hourMs;
 /** Start of the UTC hour that holds `ms`. */
 export const hourStartOf = (ms: number): number => Math.floor(ms / hourMs) * hourMs;
 
+/** A time as stored (`toISOString`: 2026-11-25T22:40:07.123Z): fixed width, so its text sorts as time does. */
+const storedTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** The bucket of a message time: the ISO text of its UTC hour's start (sorts as time does). */
-export const hourBucketOf = (time: string): string => new Date(hourStartOf(Date.parse(time))).toISOString();
+export const hourBucketOf = (time: string): string =>
+  storedTimePattern.test(time)
+    ? `${time.slice(0, 13)}:00:00.000Z`
+    : new Date(hourStartOf(Date.parse(time))).toISOString();
+
+/** Whether time `a` is later than `b` (stored times compare as text; anything else is parsed). */
+export const isLaterTime = (a: string, b: string): boolean =>
+  storedTimePattern.test(a) && storedTimePattern.test(b) ? a > b : Date.parse(a) > Date.parse(b);
 
 /** The start of the day's period that holds `now`: the latest `startHour`:00 UTC not after `now`. */
 export const dayPeriodStart = (now: Date, startHour: number): Date => {

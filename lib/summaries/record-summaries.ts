@@ -4,7 +4,7 @@ import type { StoreResult } from '../cosmos/store-documents';
 import { statusMessageId } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
 import type { StoredStatusMessage } from '../message/types';
-import { hourBucketOf } from './period';
+import { hourBucketOf, isLaterTime } from './period';
 import {
   deltaId,
   isSummarized,
@@ -95,7 +95,8 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
   for (const message of counted) {
     if (!isSummarized(message)) continue;
     const hour = hourBucketOf(message.time);
-    const key = JSON.stringify([message.component, message.machine, message.severity, hour]);
+    // Unambiguous: severity, hour and machine cannot hold \u0000; the component, which can, comes last.
+    const key = `${message.severity}\u0000${hour}\u0000${message.machine}\u0000${message.component}`;
     const group = groups.get(key);
     if (!group) {
       groups.set(key, {
@@ -108,7 +109,7 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
       });
     } else {
       group.count += 1;
-      if (Date.parse(message.time) > Date.parse(group.last)) group.last = message.time;
+      if (isLaterTime(message.time, group.last)) group.last = message.time;
     }
   }
   return [...groups.values()];
@@ -180,6 +181,15 @@ const deltaOf = async (
   };
 };
 
+/** Each (site, kind, name) once: an envelope names its machine in every one of its 100 messages. */
+const uniquePresence = <T extends Pick<SummaryPresence, 'site' | 'kind' | 'name'>>(
+  reported: readonly T[],
+): T[] => {
+  const seen = new Map<string, T>();
+  for (const entry of reported) seen.set(`${entry.kind}\u0000${entry.site}\u0000${entry.name}`, entry);
+  return [...seen.values()];
+};
+
 /** Presence upserts done recently by this process: at most one per machine or component a minute. */
 const presenceWritten = new Map<string, number>();
 const presenceIntervalMs = 60_000;
@@ -191,7 +201,7 @@ const touchPresence = async (
 ): Promise<void> => {
   const nowMs = Date.parse(now);
   const due = new Map<string, SummaryPresence>();
-  for (const { site, kind, name } of reported) {
+  for (const { site, kind, name } of uniquePresence(reported)) {
     const id = presenceId(site, kind, name);
     if (nowMs - (presenceWritten.get(id) ?? Number.NEGATIVE_INFINITY) < presenceIntervalMs) continue;
     due.set(id, { id, site, kind, name, lastReportAt: now });

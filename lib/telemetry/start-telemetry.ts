@@ -1,13 +1,7 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { useAzureMonitor, shutdownAzureMonitor } from '@azure/monitor-opentelemetry';
-import { metrics, trace } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config';
 import { useTelemetryProviders } from './ingest-telemetry';
-import { SummaryMetricExporter } from './summary-exporter';
+import type * as AzureMonitorTelemetry from './azure-monitor-telemetry';
+import type * as OtlpTelemetry from './otlp-telemetry';
 
 export const telemetryModes = ['azure-monitor', 'otlp', 'console', 'off'] as const;
 export type TelemetryMode = (typeof telemetryModes)[number];
@@ -20,25 +14,23 @@ export const telemetryModeOf = (config: Config): TelemetryMode => {
   return config.telemetryExporter;
 };
 
-/** The managed identity client id of `ClientId=<id>;Authorization=AAD`, or undefined without Entra auth. */
-export const entraClientIdOf = (authenticationString: string | undefined): string | null | undefined => {
-  if (!authenticationString || !/(^|;)\s*Authorization=AAD\s*(;|$)/i.test(authenticationString))
-    return undefined;
-  return /(?:^|;)\s*ClientId=([^;]+)/i.exec(authenticationString)?.[1]?.trim() ?? null;
-};
-
 let running: { mode: TelemetryMode; shutdown: () => Promise<void> } | undefined;
 
-/** How often the local summary line is printed. */
-export const consoleIntervalMs = 10_000;
+/**
+ * The exporters of a mode, loaded only when that mode is on: the Azure Monitor distro alone is half of a
+ * worker's start-up CPU (about 0.5 s), which a host without Application Insights (local, tests) never needs.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const azureMonitor = (): typeof AzureMonitorTelemetry =>
+  require('./azure-monitor-telemetry') as typeof AzureMonitorTelemetry;
+const otlp = (): typeof OtlpTelemetry => require('./otlp-telemetry') as typeof OtlpTelemetry;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Starts OpenTelemetry once per process. `azure-monitor`: the Azure Monitor distro exports traces, metrics
- * and logs to Application Insights, with an Entra token of the app's identity when
- * APPLICATIONINSIGHTS_AUTHENTICATION_STRING says `Authorization=AAD` (the template disables key-based
- * ingestion). `otlp`: traces and metrics (every 10 s) to an OTLP/HTTP collector such as a local Jaeger or
- * the OpenTelemetry Collector. `console`: a one-line metrics summary every 10 s on stdout. `off` (tests,
- * default): nothing.
+ * and logs to Application Insights (lib/telemetry/azure-monitor-telemetry.ts). `otlp`: traces and metrics
+ * (every 10 s) to an OTLP/HTTP collector such as a local Jaeger or the OpenTelemetry Collector. `console`: a
+ * one-line metrics summary every 10 s on stdout. `off` (tests, default): nothing.
  */
 export const startTelemetry = (
   config: Config,
@@ -46,55 +38,18 @@ export const startTelemetry = (
 ): TelemetryMode => {
   if (running) return running.mode;
   const mode = telemetryModeOf(config);
-  if (mode === 'azure-monitor') {
-    const clientId = entraClientIdOf(config.appInsightsAuthenticationString);
-    useAzureMonitor({
-      azureMonitorExporterOptions: {
-        connectionString: config.appInsightsConnectionString,
-        ...(clientId === undefined
-          ? {}
-          : { credential: new DefaultAzureCredential({ managedIdentityClientId: clientId ?? undefined }) }),
-      },
-    });
-    running = { mode, shutdown: () => shutdownAzureMonitor() };
-    useTelemetryProviders(undefined);
-  } else if (mode === 'otlp') {
-    const base = config.otlpEndpoint!.replace(/\/$/, '');
-    const meterProvider = new MeterProvider({
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
-          exportIntervalMillis: consoleIntervalMs,
-        }),
-      ],
-    });
-    const tracerProvider = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
-    });
-    metrics.setGlobalMeterProvider(meterProvider);
-    trace.setGlobalTracerProvider(tracerProvider);
-    running = {
-      mode,
-      shutdown: async () => {
-        await Promise.all([meterProvider.shutdown(), tracerProvider.shutdown()]);
-      },
-    };
-    useTelemetryProviders(undefined);
-  } else if (mode === 'console') {
-    const provider = new MeterProvider({
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: new SummaryMetricExporter(print),
-          exportIntervalMillis: consoleIntervalMs,
-        }),
-      ],
-    });
-    metrics.setGlobalMeterProvider(provider);
-    running = { mode, shutdown: () => provider.shutdown() };
-    useTelemetryProviders(undefined);
-  } else {
+  if (mode === 'off') {
     running = { mode, shutdown: async () => {} };
+    return mode;
   }
+  const shutdown =
+    mode === 'azure-monitor'
+      ? azureMonitor().startAzureMonitor(config)
+      : mode === 'otlp'
+        ? otlp().startOtlp(config.otlpEndpoint!)
+        : otlp().startConsoleSummary(print);
+  running = { mode, shutdown };
+  useTelemetryProviders(undefined);
   return mode;
 };
 

@@ -81,7 +81,15 @@ const main = async (): Promise<void> => {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   disposeRuntime();
   const handlerCpuUsPerMsg = Math.round(((cpu.user + cpu.system) / messages) * 10) / 10;
-  console.log(JSON.stringify({ messages, seconds: Math.round(seconds * 100) / 100, handlerCpuUsPerMsg }));
+  const systemUsPerMsg = Math.round((cpu.system / messages) * 10) / 10;
+  console.log(
+    JSON.stringify({
+      messages,
+      seconds: Math.round(seconds * 100) / 100,
+      handlerCpuUsPerMsg,
+      systemUsPerMsg,
+    }),
+  );
 };
 
 main().catch((error: unknown) => {

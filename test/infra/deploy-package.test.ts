@@ -122,17 +122,41 @@ describe('deploy package (npm run package)', () => {
     expect(built.zip!.bytes).toBeLessThan(40 * 1048576);
   });
 
-  it('loads every function from the package alone, nothing from outside it', () => {
-    const probe = `
+  // Each telemetry mode loads its exporters only when on (lib/telemetry/start-telemetry.ts): every mode must
+  // load from the package alone, the Application Insights one above all (it is the one Azure runs).
+  it.each([
+    ['off', {}],
+    [
+      'azure-monitor',
+      {
+        APPLICATIONINSIGHTS_CONNECTION_STRING:
+          'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
+      },
+    ],
+    ['otlp', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }],
+    ['console', { STATMGR_TELEMETRY: 'console' }],
+  ])(
+    'loads every function from the package alone, nothing from outside it (telemetry %s)',
+    (expectedMode, env) => {
+      const probe = `
       for (const f of require('fs').readdirSync('dist/functions')) if (f.endsWith('.js')) require('./dist/functions/' + f);
-      console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !k.startsWith(process.cwd() + '/'))));`;
-    const result = spawnSync(process.execPath, ['-e', probe], { cwd: built.dir, env: {}, encoding: 'utf8' });
-    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
-      status: 0,
-      stderr: '',
-    });
-    expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toEqual([]);
-  });
+      const { telemetryModeOf } = require('./dist/lib/telemetry/start-telemetry');
+      const mode = telemetryModeOf(require('./dist/lib/config').getConfig());
+      console.log(JSON.stringify({ mode, outside: Object.keys(require.cache).filter((k) => !k.startsWith(process.cwd() + '/')) }));
+      process.exit(0);`;
+      const result = spawnSync(process.execPath, ['-e', probe], { cwd: built.dir, env, encoding: 'utf8' });
+      expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+        status: 0,
+        stderr: '',
+      });
+      const { mode, outside } = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+        mode: string;
+        outside: string[];
+      };
+      expect(mode).toBe(expectedMode);
+      expect(outside).toEqual([]);
+    },
+  );
 });
 
 describe('require graph of the compiled functions', () => {

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { loadConfig } from '../../lib/config';
-import { dayPeriodStart, hourBucketOf, periodStartOf, splitPeriod } from '../../lib/summaries/period';
+import {
+  dayPeriodStart,
+  hourBucketOf,
+  hourStartOf,
+  isLaterTime,
+  periodStartOf,
+  splitPeriod,
+} from '../../lib/summaries/period';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -49,5 +57,37 @@ describe('summary period', () => {
     expect(() =>
       loadConfig({ STATMGR_SUMMARY_THRESHOLDS: '{"sites":{"P":{"critical":{"error":0}}}}' }),
     ).toThrow('STATMGR_SUMMARY_THRESHOLDS.sites.P.critical.error');
+  });
+
+  // hourBucketOf and isLaterTime read a stored time (toISOString's form) as text; any other form is parsed.
+  // Both must agree with the parsed time for every instant, in the stored form and in an offset form.
+  const instants = fc.integer({
+    min: Date.parse('0001-01-01T00:00:00Z'),
+    max: Date.parse('9999-12-31T23:59:59Z'),
+  });
+  const offsetForm = (ms: number): string => {
+    const shifted = new Date(ms + 90 * 60_000).toISOString().replace('Z', '+01:30');
+    return shifted;
+  };
+
+  it('buckets any time by its UTC hour, whether stored (text) or with an offset (parsed)', () => {
+    fc.assert(
+      fc.property(instants, (ms) => {
+        const expected = new Date(hourStartOf(ms)).toISOString();
+        expect(hourBucketOf(new Date(ms).toISOString())).toBe(expected);
+        expect(hourBucketOf(offsetForm(ms))).toBe(expected);
+      }),
+    );
+  });
+
+  it('orders times as instants, whether compared as stored text or parsed', () => {
+    fc.assert(
+      fc.property(instants, instants, (a, b) => {
+        const [isoA, isoB] = [new Date(a).toISOString(), new Date(b).toISOString()];
+        expect(isLaterTime(isoA, isoB)).toBe(a > b);
+        expect(isLaterTime(offsetForm(a), isoB)).toBe(a > b);
+      }),
+    );
+    expect(isLaterTime('2026-11-25T10:00:00.000Z', '2026-11-25T10:00:00.000Z')).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
-import { entraClientIdOf, telemetryModeOf } from '../../lib/telemetry/start-telemetry';
+import { entraClientIdOf } from '../../lib/telemetry/entra-client-id';
+import { telemetryModeOf } from '../../lib/telemetry/start-telemetry';
 import { bodyFactsOf, spanContextOf } from '../../lib/telemetry/trace-context';
 
 describe('telemetry settings', () => {
