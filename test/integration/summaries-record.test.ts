@@ -10,7 +10,7 @@ import { createRulesCache } from '../../lib/rules/rules-cache';
 import type { StatusFilterRule } from '../../lib/rules/rule-types';
 import { toDocument } from '../../lib/message/to-document';
 import type { StoredStatusMessage } from '../../lib/message/types';
-import { readSiteComponents, readSiteMachines } from '../../lib/summaries/read-summaries';
+import { readSiteComponents, readSiteMachines, readSites } from '../../lib/summaries/read-summaries';
 import { resetComponent } from '../../lib/summaries/reset-component';
 import { noOverrides } from '../../lib/summaries/thresholds';
 import { useEmulators } from '../helpers/emulators';
@@ -207,6 +207,32 @@ describe('summaries on ingest (Cosmos emulator)', () => {
     expect(machines.silent).toEqual([
       { machine: 'WS-1', lastReportAt: old.toISOString(), silentSeconds: 7200 },
     ]);
+  });
+
+  it('lists every component and machine that reported, also with no counts in the current period', async () => {
+    const site = 'S-PRESENCE';
+    const yesterday = new Date(now.getTime() - 24 * 3600_000);
+    const body = {
+      ...envelopeOf(site, [
+        message('info', 'SMS_A', yesterday.toISOString()),
+        message('error', 'SMS_B', yesterday.toISOString()),
+        message('info', 'SMS_A', yesterday.toISOString()),
+        message('warning', 'SMS_C', yesterday.toISOString()),
+      ]),
+      machine: 'WS-P1',
+    };
+    await ingestQueueMessage(body, delivery(), { ...deps(), now: () => yesterday });
+    const components = await readSiteComponents(stack().containers, settings, site, now);
+    expect(components.items.map((item) => [item.component, item.counts])).toEqual([
+      ['SMS_A', { info: 0, warning: 0, error: 0 }],
+      ['SMS_B', { info: 0, warning: 0, error: 0 }],
+      ['SMS_C', { info: 0, warning: 0, error: 0 }],
+    ]);
+    const machines = await readSiteMachines(stack().containers, settings, site, now);
+    expect(machines.silent.map((machine) => machine.machine)).toEqual(['WS-P1']);
+    expect((await readSites(stack().containers, settings, now)).items.map((item) => item.site)).toContain(
+      site,
+    );
   });
 
   it('counts only messages of the current period; a reset starts it at the reset, to the millisecond', async () => {

@@ -6,6 +6,7 @@ import { delayedCopyOf } from '../../lib/ingest/requeue-delayed';
 import { deadLetterId, statusMessageId } from '../../lib/message/ids';
 import { toDocument } from '../../lib/message/to-document';
 import type { StatusMessage } from '../../lib/message/types';
+import { deltaId, presenceId, resetId } from '../../lib/summaries/summary-documents';
 import { aStatusMessage } from '../helpers/factories';
 
 /*
@@ -93,5 +94,16 @@ describe('pinned ids (independently computed vectors)', () => {
     const hash = 'b04eff0704da223d0da4650bfe29afe9e6db283964efa540fd4eafeea1df298f';
     expect(bodyHashOf(body)).toBe(hash);
     expect(failureNoteId(hash)).toBe('e7ad8477-6d9a-5b41-ac17-ae83e3270f0a');
+  });
+
+  // Summary documents: a changed delta id would count every redelivered envelope twice across an upgrade.
+  it("summaries: uuid5(NS, 'summary-delta|reset|presence:' + compact JSON of what identifies them)", () => {
+    // 'summary-delta:["P01","<batch>",[0,1,2]]'
+    expect(deltaId('P01', batch, [0, 1, 2])).toBe('8e56166e-7004-57f3-8122-e6a91cfc1a21');
+    // 'summary-reset:["P01","SMS_A"]'
+    expect(resetId('P01', 'SMS_A')).toBe('6f9a563e-bf9a-5ccc-90f9-afcccb98d4e5');
+    // 'summary-presence:["P01","machine","WS-0042"]', 'summary-presence:["P01","component","SMS_A"]'
+    expect(presenceId('P01', 'machine', 'WS-0042')).toBe('d220bb69-3065-58f5-bf53-eda0fe9cebf3');
+    expect(presenceId('P01', 'component', 'SMS_A')).toBe('e6b33794-d828-5bf6-b8c7-ddad7a0c043b');
   });
 });
