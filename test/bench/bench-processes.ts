@@ -135,6 +135,9 @@ export interface HandlerCpu {
   readonly messages: number;
   readonly seconds: number;
   readonly handlerCpuUsPerMsg: number;
+  /** CPU of one transactional batch of 100 documents, and of one small create, in microseconds. */
+  readonly batchRequestCpuUs: number;
+  readonly createRequestCpuUs: number;
 }
 
 /** Runs test/bench/handler-cpu-main.js (the ingest handler alone) and returns its JSON line. */

@@ -8,6 +8,7 @@ import type { FunctionsCore, RegisteredFunction } from '../../lib/local/function
 import { loadFunctions } from '../../lib/local/local-host';
 import { names } from '../../lib/names';
 import { distScript } from './bench-processes';
+import { measureRequestCpu } from './request-cpu';
 
 /**
  * The worker's share of the CPU (what the Node worker does in Azure: the queue trigger's JSON parse, then the
@@ -15,7 +16,9 @@ import { distScript } from './bench-processes';
  * the real `ingest-status` handler, loaded from dist/functions like the host does, with `batchSize`
  * invocations in flight, against the Cosmos emulator of the environment. No queue work happens here (that
  * is the Functions host's share), so this process's CPU time per status message is the handler's.
- * Prints one JSON line: {"messages","seconds","handlerCpuUsPerMsg"}.
+ * Then, for the arithmetic in docs/performance.md, the CPU of one Cosmos request of each kind the ingest makes.
+ * Prints one JSON line: {"messages","seconds","handlerCpuUsPerMsg","systemUsPerMsg","batchRequestCpuUs",
+ * "createRequestCpuUs"}.
  */
 const [messagesArg = '20000', machinesArg = '50', inFlightArg = '16', profilePath] = process.argv.slice(2);
 
@@ -79,6 +82,7 @@ const main = async (): Promise<void> => {
   await profiled(profilePath, () => run(core, ingest, bodies, inFlight));
   const cpu = process.cpuUsage(before);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const requests = await measureRequestCpu(200, inFlight);
   disposeRuntime();
   const handlerCpuUsPerMsg = Math.round(((cpu.user + cpu.system) / messages) * 10) / 10;
   const systemUsPerMsg = Math.round((cpu.system / messages) * 10) / 10;
@@ -88,6 +92,7 @@ const main = async (): Promise<void> => {
       seconds: Math.round(seconds * 100) / 100,
       handlerCpuUsPerMsg,
       systemUsPerMsg,
+      ...requests,
     }),
   );
 };

@@ -134,4 +134,48 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
       cosmosFront.setFault(undefined);
     }
   });
+
+  it('drains on SIGTERM when the write outlasts the grace: the message stays queued and the next host stores it once', async () => {
+    const { queues, containers, cosmosFront } = stack();
+    await host.stop();
+    // A grace of 1 s against a write that takes 6 s: the host must give up the message, not delete it.
+    const draining = await startHostProcess(stack().env, { STATMGR_DRAIN_SECONDS: '1' });
+    const isWrite = (entry: { method: string; path: string; headers: Record<string, unknown> }): boolean =>
+      entry.method === 'POST' &&
+      entry.path.includes('/colls/status-messages/') &&
+      !String(entry.headers['content-type']).includes('query');
+    cosmosFront.setFault({ kind: 'slow', delayMs: 6000, match: isWrite });
+    const envelope = anEnvelope(3, { machine: `WS-${randomUUID().slice(0, 6)}` });
+    let next: HostProcess | undefined;
+    try {
+      const from = cosmosFront.log.length;
+      await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+      await waitUntil(async () => cosmosFront.log.slice(from).some(isWrite), 'the write in flight', 30_000);
+      expect(await draining.stop()).toBe(0);
+      expect(draining.output.some((line) => line.includes('stopped') && line.includes('unfinished=1'))).toBe(
+        true,
+      );
+      // Not deleted: still in the queue (hidden until its lock runs out, then visible to the next host).
+      expect(await queueIsEmpty()).toBe(false);
+    } finally {
+      cosmosFront.setFault(undefined);
+    }
+    try {
+      next = await startHostProcess(stack().env);
+      await waitUntil(
+        async () =>
+          (await readAll<StoredStatusMessage>(containers.messages)).filter(
+            (doc) => doc.batchId === envelope.batchId,
+          ).length === 3 && (await queueIsEmpty()),
+        'the envelope stored by the next host',
+        60_000,
+      );
+      const stored = (await readAll<StoredStatusMessage>(containers.messages)).filter(
+        (doc) => doc.batchId === envelope.batchId,
+      );
+      expect(stored.map((doc) => doc.position).sort()).toEqual([0, 1, 2]);
+    } finally {
+      await next?.stop();
+    }
+  });
 });
