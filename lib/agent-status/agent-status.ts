@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import { classifyCosmosError } from '../cosmos/cosmos-errors';
 import { ValidationError } from '../errors';
-import { agentSummaryId, type AgentSummary } from './agent-summary';
+import { agentSummaryId, foldPending, type AgentSummary } from './agent-summary';
 import type { TimedRange } from './seq-ranges';
 
 export interface SeqGap {
@@ -47,8 +47,9 @@ export const checkAgentParams = (site: string | undefined, machine: string | und
   return [site!, machine!];
 };
 
-/** Highest contiguous number and gaps of a summary document, as of `now`. Pure. */
-export const summarize = (summary: AgentSummary, now: Date, gapAgeSeconds: number): AgentStatus => {
+/** Highest contiguous number and gaps of a summary document (its pending ranges folded in), as of `now`. Pure. */
+export const summarize = (stored: AgentSummary, now: Date, gapAgeSeconds: number): AgentStatus => {
+  const summary = foldPending(stored);
   const ranges = summary.ranges;
   const start = summary.forgottenBelow ?? (ranges[0]?.first === 0 ? 0 : 1);
   const all: SeqGap[] = [];

@@ -40,9 +40,17 @@ export interface AgentSummary {
   readonly forgottenBelow?: number;
   /** Ranges not credited because they started absurdly beyond the highest number seen. */
   readonly refusedRanges?: number;
+  /**
+   * Ranges recorded since the last compaction, in the order they were committed, not merged yet: the ingest
+   * appends one with a single patch (no read, no etag race); `foldPending` merges them into `ranges`.
+   */
+  readonly pending?: readonly TimedRange[];
   readonly firstSeenAt: string;
   readonly updatedAt: string;
 }
+
+/** Pending ranges a patch may leave before the ingest folds them into `ranges` (one replace per this many). */
+export const pendingFoldAt = 32;
 
 /**
  * The summary's id: a UUIDv5 of (site, machine). Unique per partition would do on Cosmos DB, but the
@@ -85,13 +93,67 @@ export const agentRangesOf = (
   return ranges;
 };
 
-const covered = (ranges: readonly TimedRange[], { first, last }: AgentRange): boolean =>
-  ranges.some((r) => r.first <= first && last <= r.last);
+const covered = (
+  ranges: readonly TimedRange[],
+  { first, last }: Pick<TimedRange, 'first' | 'last'>,
+): boolean => ranges.some((r) => r.first <= first && last <= r.last);
 
 /**
- * Merges a range into the agent's summary: read, merge, then create (409: someone else created it) or
- * replace with If-Match on the etag (412: someone else changed it); both retried. A range already covered
- * writes nothing, so a redelivered envelope is harmless. Throws TransientError while Cosmos is unavailable.
+ * Merges one range into a summary as the ingest always did: a covered range (a redelivery) changes nothing,
+ * one below `forgottenBelow` is ignored, an absurd one is counted as refused; ranges stay bounded. Pure.
+ */
+const mergeInto = (summary: AgentSummary, range: TimedRange): AgentSummary => {
+  if (covered(summary.ranges, range)) return summary;
+  if (summary.forgottenBelow !== undefined && range.last < summary.forgottenBelow) return summary;
+  const merged = mergeBounded(summary.ranges, range);
+  const forgottenBelow = Math.max(merged.forgottenBelow ?? 0, summary.forgottenBelow ?? 0);
+  return {
+    ...summary,
+    ranges: merged.ranges,
+    ...(forgottenBelow > 0 ? { forgottenBelow } : {}),
+    ...(merged.refused ? { refusedRanges: (summary.refusedRanges ?? 0) + 1 } : {}),
+  };
+};
+
+/**
+ * The summary with its pending ranges merged in, one after the other in the order they were committed: the
+ * same ranges, `forgottenBelow` and refused count as if each had been merged when it was recorded. Pure.
+ */
+export const foldPending = (summary: AgentSummary): AgentSummary =>
+  (summary.pending ?? []).reduce(mergeInto, { ...summary, pending: [] });
+
+const newSummary = (range: AgentRange, incoming: TimedRange, id: string, now: string): AgentSummary => ({
+  id,
+  site: range.site,
+  machine: range.machine,
+  ranges: [incoming],
+  pending: [],
+  firstSeenAt: now,
+  updatedAt: now,
+});
+
+/**
+ * Folds the pending ranges of `summary` into its ranges with If-Match on `etag`. A 412 means another
+ * delivery appended meanwhile: its own patch will fold, nothing is lost either way (a pending range is as
+ * recorded as a merged one).
+ */
+const foldStored = async (container: Container, summary: AgentSummary, etag: string): Promise<void> => {
+  try {
+    await container
+      .item(summary.id, [summary.site, summary.machine])
+      .replace(foldPending(summary), { accessCondition: { type: 'IfMatch', condition: etag } });
+  } catch (error) {
+    if (cosmosStatusOf(error) !== 412) throw error;
+  }
+};
+
+/**
+ * Records a range in the agent's summary with one request: a patch that appends it to `pending` (Cosmos
+ * applies patches atomically, so concurrent deliveries of one agent never race); every `pendingFoldAt`
+ * ranges the ingest folds them into `ranges`. A summary that does not exist yet is created (409: someone else
+ * created it, patch again). A summary written before `pending` existed fails the patch's condition (412) and
+ * is folded and rewritten once with read and If-Match replace. Readers fold (`foldPending`), so a redelivered
+ * envelope changes nothing they see. Throws TransientError while Cosmos is unavailable.
  */
 export const recordAgentRange = async (
   container: Container,
@@ -101,43 +163,45 @@ export const recordAgentRange = async (
   const partitionKey = [range.site, range.machine];
   const id = agentSummaryId(range.site, range.machine);
   const incoming: TimedRange = { first: range.first, last: range.last, since: now };
+  const item = container.item(id, partitionKey);
   for (let attempt = 0; attempt < 50; attempt += 1) {
     try {
-      const { resource, etag } = await container.item(id, partitionKey).read<AgentSummary>();
-      if (!resource) {
-        const created: AgentSummary = {
-          id,
-          site: range.site,
-          machine: range.machine,
-          ranges: [incoming],
-          firstSeenAt: now,
-          updatedAt: now,
-        };
-        await container.items.create(created);
-        return;
-      }
-      if (covered(resource.ranges, range)) return;
-      if (resource.forgottenBelow !== undefined && range.last < resource.forgottenBelow) return;
-      const merged = mergeBounded(resource.ranges, incoming);
-      const forgottenBelow = Math.max(merged.forgottenBelow ?? 0, resource.forgottenBelow ?? 0);
-      const updated: AgentSummary = {
-        ...resource,
-        ranges: merged.ranges,
-        ...(forgottenBelow > 0 ? { forgottenBelow } : {}),
-        ...(merged.refused ? { refusedRanges: (resource.refusedRanges ?? 0) + 1 } : {}),
-        updatedAt: now,
-      };
-      await container
-        .item(id, partitionKey)
-        .replace(updated, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
+      const { resource, etag } = await item.patch<AgentSummary>({
+        condition: 'FROM c WHERE IS_ARRAY(c.pending)',
+        operations: [
+          { op: 'add', path: '/pending/-', value: incoming },
+          { op: 'set', path: '/updatedAt', value: now },
+        ],
+      });
+      if (resource && etag && (resource.pending?.length ?? 0) >= pendingFoldAt)
+        await foldStored(container, resource, etag);
       return;
     } catch (error) {
       const status = cosmosStatusOf(error);
-      if (status !== 409 && status !== 412) {
-        throw classifyCosmosError(
-          error,
-          `recording seq ${range.first}-${range.last} of ${range.site}/${range.machine}`,
-        );
+      try {
+        if (status === 404) {
+          await container.items.create(newSummary(range, incoming, id, now));
+          return;
+        }
+        if (status === 412) {
+          // Written before `pending` existed: fold it and this range, and give it `pending`.
+          const { resource, etag } = await item.read<AgentSummary>();
+          if (resource) {
+            const updated = { ...mergeInto(foldPending(resource), incoming), pending: [], updatedAt: now };
+            await item.replace(updated, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
+            return;
+          }
+        } else {
+          throw error;
+        }
+      } catch (inner) {
+        const innerStatus = cosmosStatusOf(inner);
+        if (innerStatus !== 409 && innerStatus !== 412) {
+          throw classifyCosmosError(
+            inner,
+            `recording seq ${range.first}-${range.last} of ${range.site}/${range.machine}`,
+          );
+        }
       }
       await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
     }

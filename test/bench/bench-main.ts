@@ -363,7 +363,7 @@ const main = async (): Promise<void> => {
   const hostCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host);
   const hostRunningCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host - pipeline.cpuSeconds.hostStartup);
   log(
-    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler; ${hostRunningCpuUsPerMsg} us without its start-up); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s)`,
+    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler; ${hostRunningCpuUsPerMsg} us without its start-up); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s), ${handler.handlerNumberedCpuUsPerMsg} us with envelopes numbered as an agent numbers them`,
   );
   log(
     `CPU per Cosmos request in the handler's process: ${handler.batchRequestCpuUs} us for a transactional batch of 100 documents, ${handler.createRequestCpuUs} us for one small create`,
@@ -417,6 +417,7 @@ const main = async (): Promise<void> => {
       fractionOfCeiling: fraction,
       hostCpuUsPerMsg,
       handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
+      handlerNumberedCpuUsPerMsg: handler.handlerNumberedCpuUsPerMsg,
       hostRunningCpuUsPerMsg,
       hostStartupCpuSeconds: pipeline.cpuSeconds.hostStartup,
       cosmosRequestCpuUs: { batchOf100: handler.batchRequestCpuUs, smallCreate: handler.createRequestCpuUs },

@@ -135,6 +135,8 @@ export interface HandlerCpu {
   readonly messages: number;
   readonly seconds: number;
   readonly handlerCpuUsPerMsg: number;
+  /** The same with envelopes numbered as an agent numbers them (the ingest records the agent's range too). */
+  readonly handlerNumberedCpuUsPerMsg: number;
   /** CPU of one transactional batch of 100 documents, and of one small create, in microseconds. */
   readonly batchRequestCpuUs: number;
   readonly createRequestCpuUs: number;

@@ -17,8 +17,9 @@ import { measureRequestCpu } from './request-cpu';
  * invocations in flight, against the Cosmos emulator of the environment. No queue work happens here (that
  * is the Functions host's share), so this process's CPU time per status message is the handler's.
  * Then, for the arithmetic in docs/performance.md, the CPU of one Cosmos request of each kind the ingest makes.
- * Prints one JSON line: {"messages","seconds","handlerCpuUsPerMsg","systemUsPerMsg","batchRequestCpuUs",
- * "createRequestCpuUs"}.
+ * The same with envelopes numbered as lib/agent numbers them (the agent's sequence range is recorded too).
+ * Prints one JSON line: {"messages","seconds","handlerCpuUsPerMsg","systemUsPerMsg",
+ * "handlerNumberedCpuUsPerMsg","batchRequestCpuUs","createRequestCpuUs"}.
  */
 const [messagesArg = '20000', machinesArg = '50', inFlightArg = '16', profilePath] = process.argv.slice(2);
 
@@ -74,24 +75,41 @@ const main = async (): Promise<void> => {
   if (!ingest) throw new Error('no queue function on status-messages');
   const bodiesOf = (count: number): string[] =>
     buildEnvelopes(sampleMessages(count, machines)).map((envelope) => JSON.stringify(envelope));
+  // As lib/agent sends them: each machine numbers its messages (seq), so the ingest also records the agent's
+  // sequence range. Numbers continue from run to run, as an agent's do.
+  const nextSeq = new Map<string, number>();
+  const numberedBodiesOf = (count: number): string[] =>
+    buildEnvelopes(sampleMessages(count, machines), {
+      seqStart: (site, machine) => nextSeq.get(`${site}/${machine}`) ?? 1,
+    }).map((envelope) => {
+      const key = `${envelope.site}/${envelope.machine}`;
+      nextSeq.set(key, Math.max(nextSeq.get(key) ?? 1, envelope.seq! + envelope.messages.length));
+      return JSON.stringify(envelope);
+    });
+  const measure = async (bodies: readonly string[], profile?: string): Promise<NodeJS.CpuUsage> => {
+    const before = process.cpuUsage();
+    await profiled(profile, () => run(core, ingest, bodies, inFlight));
+    return process.cpuUsage(before);
+  };
+  const perMsg = (used: NodeJS.CpuUsage): number =>
+    Math.round(((used.user + used.system) / messages) * 10) / 10;
   // Warm-up (JIT, connections, the SDK's caches), then the measured run on fresh batches.
   await run(core, ingest, bodiesOf(Math.min(5000, messages)), inFlight);
   const bodies = bodiesOf(messages);
   const started = process.hrtime.bigint();
-  const before = process.cpuUsage();
-  await profiled(profilePath, () => run(core, ingest, bodies, inFlight));
-  const cpu = process.cpuUsage(before);
+  const cpu = await measure(bodies, profilePath);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await run(core, ingest, numberedBodiesOf(Math.min(5000, messages)), inFlight);
+  const numbered = await measure(numberedBodiesOf(messages));
   const requests = await measureRequestCpu(200, inFlight);
   disposeRuntime();
-  const handlerCpuUsPerMsg = Math.round(((cpu.user + cpu.system) / messages) * 10) / 10;
-  const systemUsPerMsg = Math.round((cpu.system / messages) * 10) / 10;
   console.log(
     JSON.stringify({
       messages,
       seconds: Math.round(seconds * 100) / 100,
-      handlerCpuUsPerMsg,
-      systemUsPerMsg,
+      handlerCpuUsPerMsg: perMsg(cpu),
+      systemUsPerMsg: Math.round((cpu.system / messages) * 10) / 10,
+      handlerNumberedCpuUsPerMsg: perMsg(numbered),
       ...requests,
     }),
   );

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { summarize } from '../../lib/agent-status/agent-status';
 import {
   agentSummaryId,
+  foldPending,
   maxRangesKept,
+  pendingFoldAt,
   recordAgentRange,
   type AgentSummary,
 } from '../../lib/agent-status/agent-summary';
@@ -30,12 +32,17 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
     });
   const lettersOf = async (batchId: string): Promise<DeadLetter[]> =>
     (await readAll<DeadLetter>(stack().containers.deadletters)).filter((l) => l.batchId === batchId);
-  const summaryOf = async (machine: string): Promise<AgentSummary | undefined> =>
+  const storedSummaryOf = async (machine: string): Promise<AgentSummary | undefined> =>
     (
       await stack()
         .containers.agents.item(agentSummaryId('P01', machine), ['P01', machine])
         .read<AgentSummary>()
     ).resource;
+  /** The summary as its readers see it: pending ranges folded in. */
+  const summaryOf = async (machine: string): Promise<AgentSummary | undefined> => {
+    const stored = await storedSummaryOf(machine);
+    return stored && foldPending(stored);
+  };
 
   it('counts a redelivery, and the same messages packed into another batch, as duplicates', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
@@ -178,7 +185,8 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
     const { agents } = stack().containers;
     const machine = 'WS-RANGES';
     const now = new Date().toISOString();
-    // A sender that numbers every other message: one range each (seeded directly, then merged through).
+    // A sender that numbers every other message: one range each (seeded directly, then merged through). The
+    // seeded document has no `pending` (as written before it existed): the first update folds it once.
     const ranges = Array.from({ length: maxRangesKept }, (_, i) => ({
       first: 2 * i + 1,
       last: 2 * i + 1,
@@ -203,6 +211,33 @@ describe('id conflicts: a reused id never hides different data (Cosmos emulator)
     const status = summarize(summary, new Date(), 0);
     expect(status.highestSeen).toBe(2005);
     expect(status.gaps[0]).toMatchObject({ first: 8, last: 8 });
+  });
+
+  it('records each range with one patch and folds the pending ranges every pendingFoldAt of them', async () => {
+    const { agents } = stack().containers;
+    const machine = 'WS-FOLD';
+    const now = new Date().toISOString();
+    const requests = stack().cosmosFront.log.length;
+    // Out of order and with a redelivery, as concurrent deliveries commit them: 1-10, 21-30, 11-20, 1-10, ...
+    const order = [0, 2, 1, 0, ...Array.from({ length: pendingFoldAt + 3 }, (_, i) => i + 3)];
+    for (const i of order) {
+      await recordAgentRange(agents, { site: 'P01', machine, first: i * 10 + 1, last: i * 10 + 10 }, now);
+    }
+    const agentRequests = stack()
+      .cosmosFront.log.slice(requests)
+      .filter((entry) => entry.path.includes('/colls/agents/'));
+    // One patch per range (the first answers 404 and the summary is created), one replace for the fold.
+    expect(agentRequests.map((entry) => entry.method).sort()).toEqual(
+      [...Array<string>(order.length).fill('PATCH'), 'POST', 'PUT'].sort(),
+    );
+    const stored = (await storedSummaryOf(machine))!;
+    expect(stored.pending!.length).toBeLessThan(pendingFoldAt);
+    const last = (pendingFoldAt + 5) * 10 + 10;
+    expect(summarize(stored, new Date(), 0)).toMatchObject({
+      highestContiguous: last,
+      stored: last,
+      gaps: [],
+    });
   });
 
   it('never fails an envelope whose documents are committed because its summary update fails', async () => {
