@@ -7,6 +7,7 @@ import { azuriteConnectionString, type Config, loadConfig } from '../config';
 import { createCosmosClient, ensureCosmosResources } from '../cosmos/cosmos-client';
 import { createQueueServiceClient, ensureQueues, openQueues } from '../queue/queue-client';
 import { freePort } from './free-port';
+import { answerMinimalBatches } from './minimal-batch-responses';
 import { waitUntil } from '../util/wait-until';
 import { stopChild } from './stop-child';
 
@@ -66,6 +67,7 @@ export const startEmulators = async (ports: { queue: number; cosmos: number }): 
   // Keep connections open as Cosmos DB does: the emulator's default answers every request with
   // `Connection: close`, so each request paid a new TLS handshake on both sides.
   const cosmos = createHttpsServer({ keepAlive: true });
+  answerMinimalBatches(cosmos);
   const stop = async (): Promise<void> => {
     await stopChild(azurite);
     cosmos.closeAllConnections();

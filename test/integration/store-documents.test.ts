@@ -67,4 +67,25 @@ describe('storeDocuments (Cosmos emulator)', () => {
     expect(result).toMatchObject({ created: 7, duplicates: 0, rejected: [] });
     expect(writesSince(from)).toEqual(['bulk']);
   });
+
+  // Cosmos DB honours `Prefer: return=minimal` on a batch; the emulator alone would echo every document, and
+  // the ingest would parse them on every write (lib/local/minimal-batch-responses.ts).
+  it('answers a batch sent with contentResponseOnWriteEnabled: false without the documents, as Cosmos does', async () => {
+    const { messages } = stack().containers;
+    const operationsOf = (docs: Doc[]) =>
+      docs.map((doc) => ({ operationType: 'Create' as const, resourceBody: { ...doc } }));
+    const minimal = await messages.items.batch(operationsOf(docsOf(3, 'WS-MIN')), ['P01', 'WS-MIN'], {
+      contentResponseOnWriteEnabled: false,
+    });
+    expect(minimal.result?.map((result) => [result.statusCode, result.resourceBody])).toEqual([
+      [201, undefined],
+      [201, undefined],
+      [201, undefined],
+    ]);
+    const docs = docsOf(2, 'WS-FULL');
+    const full = await messages.items.batch(operationsOf(docs), ['P01', 'WS-FULL']);
+    expect(full.result?.map((result) => (result.resourceBody as Doc | undefined)?.id)).toEqual(
+      docs.map((doc) => doc.id),
+    );
+  });
 });
