@@ -23,7 +23,13 @@ import { names } from '../../lib/names';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { createQueueServiceClient } from '../../lib/queue/queue-client';
 import { benchNames } from './bench-names';
-import { distScript, measureHandlerCpu, startBenchEmulators, type BenchEmulators } from './bench-processes';
+import {
+  distScript,
+  measureHandlerCpu,
+  measureQueueSideCpu,
+  startBenchEmulators,
+  type BenchEmulators,
+} from './bench-processes';
 import { measureCosmosCeiling, measureQueueCeiling } from './ceiling';
 import { formatProfile, summarizeProfile } from './profile-summary';
 import { runLoad, type LoadMessage, type LoadResult } from './run-load';
@@ -40,15 +46,18 @@ Starts private emulators on free ports and measures, in one run:
   3. the pipeline as shipped (agent envelopes, the local host with host.json), at --rss-messages and at
      --messages status messages, checking that every one is stored exactly once;
   4. the handler alone (the worker's share in Azure): the real ingest handler called in a process of its own
-     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message;
-  5. the same --messages pipeline run with the summaries switched off (STATMGR_SUMMARIES=off): their cost.
+     against the Cosmos emulator, batchSize invocations in flight, no queue work: its CPU per status message,
+     also with envelopes numbered as an agent numbers them, and the CPU of one Cosmos request of each kind;
+  5. the queue work alone (the Functions host's share in Azure): the local host with host.json running a
+     function that does nothing on --handler-messages status messages: its CPU per status message;
+  6. the same --messages pipeline run with the summaries switched off (STATMGR_SUMMARIES=off): their cost.
 The last line of output is one JSON object with the results.
 
 Options:
   --messages N           status messages of the pipeline run (default 100000)
   --rss-messages N       a smaller pipeline run first, to compare peak RSS (default 10000; 0 skips it)
   --baseline-messages N  status messages of the naive run (default 2000)
-  --handler-messages N   status messages of the handler-alone run (default 20000)
+  --handler-messages N   status messages of the handler-alone and queue-alone runs (default 20000)
   --machines M           spread over M machines (default 50)
   --concurrency C        parallel enqueue requests of the agent (default 16)
   --receivers R          parallel fetch loops of the raw queue ceiling (default 4)
@@ -360,10 +369,15 @@ const main = async (): Promise<void> => {
   }
   const perMsg = (cpuSeconds: number): number =>
     Math.round((cpuSeconds / pipeline.statusMessages) * 1e7) / 10;
+  // 5. the Functions host's share alone: the same host running a function that does nothing
+  const queueSide = await withStack(({ env }) => measureQueueSideCpu(env, handlerMessages, machines));
   const hostCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host);
   const hostRunningCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host - pipeline.cpuSeconds.hostStartup);
   log(
     `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler; ${hostRunningCpuUsPerMsg} us without its start-up); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s), ${handler.handlerNumberedCpuUsPerMsg} us with envelopes numbered as an agent numbers them`,
+  );
+  log(
+    `CPU per status message of the queue work alone (the local host running a function that does nothing): ${queueSide.queueSideCpuUsPerMsg} us`,
   );
   log(
     `CPU per Cosmos request in the handler's process: ${handler.batchRequestCpuUs} us for a transactional batch of 100 documents, ${handler.createRequestCpuUs} us for one small create`,
@@ -419,6 +433,7 @@ const main = async (): Promise<void> => {
       handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
       handlerNumberedCpuUsPerMsg: handler.handlerNumberedCpuUsPerMsg,
       hostRunningCpuUsPerMsg,
+      queueSideCpuUsPerMsg: queueSide.queueSideCpuUsPerMsg,
       hostStartupCpuSeconds: pipeline.cpuSeconds.hostStartup,
       cosmosRequestCpuUs: { batchOf100: handler.batchRequestCpuUs, smallCreate: handler.createRequestCpuUs },
       withoutSummaries: { msgsPerSec: withoutSummaries?.msgsPerSec ?? null },

@@ -159,3 +159,26 @@ export const measureHandlerCpu = async (
     throw new Error(`handler-cpu-main exited ${child.exitCode}: ${warnings.join('\n')}`);
   return JSON.parse(readyLine) as HandlerCpu;
 };
+
+export interface QueueSideCpu {
+  readonly statusMessages: number;
+  readonly queueSideCpuUsPerMsg: number;
+}
+
+/** Runs test/bench/queue-cpu-main.js (the local host with a function that does nothing) and returns its JSON line. */
+export const measureQueueSideCpu = async (
+  env: Readonly<Record<string, string>>,
+  messages: number,
+  machines: number,
+): Promise<QueueSideCpu> => {
+  const { child, readyLine, warnings } = await startNode(
+    distScript('test', 'bench', 'queue-cpu-main.js'),
+    [String(messages), String(machines)],
+    env,
+    (line) => line.startsWith('{"statusMessages"'),
+  );
+  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+  if (child.exitCode !== 0)
+    throw new Error(`queue-cpu-main exited ${child.exitCode}: ${warnings.join('\n')}`);
+  return JSON.parse(readyLine) as QueueSideCpu;
+};
