@@ -24,10 +24,11 @@ const utf8 = (bytes: Uint8Array, what: string): string => {
 /**
  * Turns a queue trigger payload into a JSON value. The Functions host hands over an already parsed
  * object when the text is JSON, a string otherwise; a string may be plain JSON or base64 of JSON
- * (the Functions default encoding), so both are accepted.
+ * (the Functions default encoding), so both are accepted. Bytes (a trigger declared `dataType: 'binary'`)
+ * must be UTF-8 and are then read as that text.
  */
 export const decodeBody = (payload: unknown): unknown => {
-  if (Buffer.isBuffer(payload)) return decodeBody(utf8(payload, 'the bytes are'));
+  if (payload instanceof Uint8Array) return decodeBody(utf8(payload, 'the bytes are'));
   if (typeof payload !== 'string') return payload;
   const text = payload.trim();
   if (text === '') throw new ValidationError(['body: is empty; expected a JSON object']);
@@ -82,13 +83,43 @@ const stringifyIteratively = (root: unknown): string => {
   return out.join('');
 };
 
-/** The raw text of a payload as it was received, for dead letters (never for logs). Never throws. */
+/**
+ * The text of a payload for dead letters (never for logs). Never throws. A string or bytes are kept as they
+ * are; a value the library already parsed (a trigger without `dataType: 'binary'`) can only be serialized
+ * again, which loses what JSON.parse lost (see docs/dead-letters.md).
+ */
 export const rawBodyText = (payload: unknown): string => {
   if (typeof payload === 'string') return payload;
-  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  if (payload instanceof Uint8Array) return Buffer.from(payload).toString('utf8');
   try {
     return JSON.stringify(payload) ?? String(payload);
   } catch {
     return stringifyIteratively(payload);
   }
 };
+
+/** A body as a dead letter keeps it: its exact text; when its bytes are not UTF-8, also the bytes in base64. */
+export interface RawBody {
+  /** The exact text; for bytes that are not UTF-8, their text with U+FFFD in place of each bad sequence. */
+  readonly raw: string;
+  /** Only for bytes that are not UTF-8: all of them, base64-encoded (the lossless form). */
+  readonly rawBase64?: string;
+}
+
+/** Keeps a leading byte-order mark: the raw text is the bytes as they came, not a cleaned-up reading. */
+const exactUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body a trigger with `dataType: 'binary'` received (bytes), or any other payload, as a dead letter keeps it. */
+export const rawBodyOf = (payload: unknown): RawBody => {
+  if (!(payload instanceof Uint8Array)) return { raw: rawBodyText(payload) };
+  try {
+    return { raw: exactUtf8.decode(payload) };
+  } catch {
+    const bytes = Buffer.from(payload);
+    return { raw: bytes.toString('utf8'), rawBase64: bytes.toString('base64') };
+  }
+};
+
+/** The bytes of a kept body: the base64 bytes when there are some, else the text as UTF-8. */
+export const rawBodyBytes = (body: RawBody): Buffer =>
+  body.rawBase64 === undefined ? Buffer.from(body.raw, 'utf8') : Buffer.from(body.rawBase64, 'base64');
