@@ -39,7 +39,9 @@ export const queueTypedData = (trigger: BindingInfo, body: Buffer): TypedData =>
   const dataType = trigger.dataType === undefined ? 'string' : String(trigger.dataType).toLowerCase();
   if (dataType === 'binary') return { bytes: body };
   if (dataType === 'string') return { string: body.toString('utf8') };
-  throw new ConfigError(`queue trigger dataType must be "string" or "binary", got ${JSON.stringify(trigger.dataType)}`);
+  throw new ConfigError(
+    `queue trigger dataType must be "string" or "binary", got ${JSON.stringify(trigger.dataType)}`,
+  );
 };
 
 export interface CoreInvocationContext {

@@ -99,16 +99,12 @@ describe('raw bodies (the local host process, real Azurite and Cosmos emulator)'
     const { queues, containers } = stack();
     // Valid, but written the sender's way: a note keyed by a re-serialization would never be found.
     const text = `  {"machine":"WS-RAW-POISON", "site":"P01", ${fields}, "messageId":10001 }\t`;
-    const recorded = await recordLastFailure(
-      containers.deadletters,
-      triggerPayload(text, 'none', 'binary'),
-      {
-        queueMessageId: 'original-raw-id',
-        dequeueCount: 5,
-        error: new Error('the raw poison test failure'),
-        now: new Date(),
-      },
-    );
+    const recorded = await recordLastFailure(containers.deadletters, triggerPayload(text, 'none', 'binary'), {
+      queueMessageId: 'original-raw-id',
+      dequeueCount: 5,
+      error: new Error('the raw poison test failure'),
+      now: new Date(),
+    });
     expect(recorded).toBe(true);
     const { messageId } = await queues.poison.sendMessage(text, { messageTimeToLive: -1 });
     await waitUntil(

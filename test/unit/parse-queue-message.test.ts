@@ -1,5 +1,6 @@
 import { ValidationError } from '../../lib/errors';
 import { parseQueueMessage } from '../../lib/message/parse-queue-message';
+import { rawBodyBytes, rawBodyOf } from '../../lib/message/decode-body';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
 
 const reasonsOf = (payload: unknown): readonly string[] => {
@@ -145,5 +146,25 @@ describe('parseQueueMessage: the envelope context a dead letter keeps (for a rep
       ['P02', 'WS-0100'],
       ['P03', 'WS-0200'],
     ]);
+  });
+});
+
+describe('rawBodyOf', () => {
+  it('keeps the text of UTF-8 bytes exactly, a leading byte-order mark included', () => {
+    const text = '\uFEFF {"site":1e400,"n":9007199254740993,"n":2} 𝄞';
+    expect(rawBodyOf(Buffer.from(text, 'utf8'))).toEqual({ raw: text });
+    expect(rawBodyOf(text)).toEqual({ raw: text });
+  });
+
+  it('keeps bytes that are not UTF-8 in rawBase64, and their text with U+FFFD in raw', () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xc3, 0x28, 0xff, 0x7d]);
+    const kept = rawBodyOf(bytes);
+    expect(kept).toEqual({ raw: '{"a":\uFFFD(\uFFFD}', rawBase64: bytes.toString('base64') });
+    expect(rawBodyBytes(kept).equals(bytes)).toBe(true);
+    expect(rawBodyBytes({ raw: 'é' }).equals(Buffer.from([0xc3, 0xa9]))).toBe(true);
+  });
+
+  it('serializes a value the library already parsed (a trigger without dataType binary)', () => {
+    expect(rawBodyOf({ a: [1, 'x'] })).toEqual({ raw: '{"a":[1,"x"]}' });
   });
 });
