@@ -158,5 +158,14 @@ describe('raw bodies (the local host process, real Azurite and Cosmos emulator)'
       rawBase64: undefined,
     });
     expect(goodLetter.raw.startsWith('\uFEFF')).toBe(true);
+    // The API gives the bytes with the letter, and flags them in the list (which leaves them out).
+    const api = async (path: string): Promise<unknown> =>
+      (await fetch(`${host!.baseUrl}${path}`, { headers: { 'x-functions-key': host!.apiKey } })).json();
+    const one = (await api(`/deadletters/${badLetter.id}`)) as DeadLetter;
+    expect(one.rawBase64).toBe(bad.toString('base64'));
+    const page = (await api('/deadletters?limit=100')) as { items: Record<string, unknown>[] };
+    const listed = page.items.find((item) => item.id === badLetter.id);
+    expect(listed).toMatchObject({ rawNotUtf8: true });
+    expect(listed).not.toHaveProperty('rawBase64');
   });
 });
