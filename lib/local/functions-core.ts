@@ -36,9 +36,10 @@ export type TypedData = { string: string } | { json: string } | { bytes: Uint8Ar
  * library JSON-parses when it can (fromRpcTypedData). Other data types cannot bind a queue trigger.
  */
 export const queueTypedData = (trigger: BindingInfo, body: Buffer): TypedData => {
-  const dataType = trigger.dataType === undefined ? 'string' : String(trigger.dataType).toLowerCase();
+  // The host parses it as an enum, ignoring case (Enum.TryParse<DataType>(..., true, ...)).
+  const dataType = typeof trigger.dataType === 'string' ? trigger.dataType.toLowerCase() : trigger.dataType;
   if (dataType === 'binary') return { bytes: body };
-  if (dataType === 'string') return { string: body.toString('utf8') };
+  if (dataType === undefined || dataType === 'string') return { string: body.toString('utf8') };
   throw new ConfigError(
     `queue trigger dataType must be "string" or "binary", got ${JSON.stringify(trigger.dataType)}`,
   );

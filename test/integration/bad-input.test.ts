@@ -190,12 +190,16 @@ describe('bad input (the corpus through the local host process, real Azurite and
     const noted = JSON.stringify(anEnvelope(2, { machine: 'WS-POISON' }));
     const unnoted = JSON.stringify(anEnvelope(1, { machine: 'WS-POISON-2' }));
     const originalId = randomUUID();
-    const recorded = await recordLastFailure(containers.deadletters, triggerPayload(noted, 'none', 'binary'), {
-      queueMessageId: originalId,
-      dequeueCount: 5,
-      error: new TypeError('cannot read properties of undefined'),
-      now: new Date(),
-    });
+    const recorded = await recordLastFailure(
+      containers.deadletters,
+      triggerPayload(noted, 'none', 'binary'),
+      {
+        queueMessageId: originalId,
+        dequeueCount: 5,
+        error: new TypeError('cannot read properties of undefined'),
+        now: new Date(),
+      },
+    );
     expect(recorded).toBe(true);
     // What the Functions host does on the last failed attempt: the body alone, under a new id.
     await queues.poison.sendMessage(noted, { messageTimeToLive: -1 });
