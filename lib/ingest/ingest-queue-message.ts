@@ -114,8 +114,8 @@ export const ingestQueueMessage = async (
           ...letterBase,
           source: 'ingest-validation',
           reasons: item.reasons,
-          // A bare message is the whole body: kept as received. An envelope's item is the item re-serialized.
-          ...(parsed.kind === 'bare' ? rawBodyOf(payload) : { raw: rawBodyText(item.raw) }),
+          // A bare message is the whole body, kept as received; an envelope's item, its text as sent.
+          ...(parsed.kind === 'bare' ? rawBodyOf(payload) : { raw: item.rawText ?? rawBodyText(item.raw) }),
           position: item.position,
           batchId,
           envelope: parsed.envelope,

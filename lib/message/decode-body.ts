@@ -21,22 +21,29 @@ const utf8 = (bytes: Uint8Array, what: string): string => {
   }
 };
 
+/** A decoded body: its JSON value and, when it came as text or bytes, the JSON text that was parsed. */
+export interface DecodedBody {
+  readonly value: unknown;
+  readonly text: string | undefined;
+}
+
 /**
- * Turns a queue trigger payload into a JSON value. The Functions host hands over an already parsed
- * object when the text is JSON, a string otherwise; a string may be plain JSON or base64 of JSON
- * (the Functions default encoding), so both are accepted. Bytes (a trigger declared `dataType: 'binary'`)
- * must be UTF-8 and are then read as that text.
+ * Turns a queue trigger payload into a JSON value, with the JSON text it was parsed from. The Functions host
+ * hands over an already parsed object when the text is JSON (no text then), a string otherwise; a string may
+ * be plain JSON or base64 of JSON (the Functions default encoding), so both are accepted. Bytes (a trigger
+ * declared `dataType: 'binary'`) must be UTF-8 and are then read as that text.
  */
-export const decodeBody = (payload: unknown): unknown => {
-  if (payload instanceof Uint8Array) return decodeBody(utf8(payload, 'the bytes are'));
-  if (typeof payload !== 'string') return payload;
+export const decodeBodyText = (payload: unknown): DecodedBody => {
+  if (payload instanceof Uint8Array) return decodeBodyText(utf8(payload, 'the bytes are'));
+  if (typeof payload !== 'string') return { value: payload, text: undefined };
   const text = payload.trim();
   if (text === '') throw new ValidationError(['body: is empty; expected a JSON object']);
   const plain = parseJson(text);
-  if (plain.ok) return plain.value;
+  if (plain.ok) return { value: plain.value, text };
   if (text.length % 4 === 0 && base64Pattern.test(text)) {
-    const decoded = parseJson(utf8(Buffer.from(text, 'base64'), 'is base64 but the decoded bytes are'));
-    if (decoded.ok) return decoded.value;
+    const decodedText = utf8(Buffer.from(text, 'base64'), 'is base64 but the decoded bytes are');
+    const decoded = parseJson(decodedText);
+    if (decoded.ok) return { value: decoded.value, text: decodedText };
     throw new ValidationError(['body: is base64 but the decoded text is not JSON']);
   }
   const what = /^[[{"]/.test(text)
@@ -44,6 +51,9 @@ export const decodeBody = (payload: unknown): unknown => {
     : 'is neither JSON nor base64-encoded JSON';
   throw new ValidationError([`body: ${what} (${plain.error})`]);
 };
+
+/** The JSON value of a queue trigger payload (see decodeBodyText). */
+export const decodeBody = (payload: unknown): unknown => decodeBodyText(payload).value;
 
 /**
  * JSON.stringify without recursion: a body nested deeper than the call stack (a 60 KB `[[[[...]]]]` fits in

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,12 @@ const rawCases: Readonly<Record<string, string>> = {
   'a bad envelope': `{"schema":"statmgr/v1","batchId":"not-a-uuid","messages":[{${fields},"messageId":1}],"seq":1e2}`,
 };
 
+/** An item that is bad only for its messageId (2^53 + 1), written with the sender's own spacing. */
+const badItem = `{ "messageId" : 9007199254740993 ,${fields} }`;
+const envelopeWith = (item: string): string =>
+  `{"schema":"statmgr/v1","batchId":"${randomUUID()}","site":"P01","machine":"WS-RAW-ENV",` +
+  `"messages":[{${fields},"messageId":10001},  ${item}\t]}`;
+
 describe('raw bodies (the local host process, real Azurite and Cosmos emulator)', () => {
   const stack = useEmulators();
   let host: HostProcess | undefined;
@@ -55,13 +62,17 @@ describe('raw bodies (the local host process, real Azurite and Cosmos emulator)'
   const lettersOf = async (queueMessageIds: readonly string[]): Promise<DeadLetter[]> =>
     (await letters()).filter((letter) => queueMessageIds.includes(letter.queueMessageId));
 
-  it('keeps the exact text of every dead-lettered body, whole or bare, plain or base64', async () => {
+  it('keeps the exact text of every dead-lettered body, whole or bare, plain or base64, and of an envelope item', async () => {
     host = await startHostProcess(stack().env);
     const texts: Record<string, string> = {
       ...rawCases,
       // messageEncoding is "none": a base64 body reaches the function as its base64 text, and is kept as such.
       'a base64 body': Buffer.from(rawCases['an integer above 2^53']!, 'utf8').toString('base64'),
+      // The bad item's letter keeps the item's own text (its valid sibling is stored).
+      'an envelope with a bad item': envelopeWith(badItem),
+      'a base64 envelope with a bad item': Buffer.from(envelopeWith(badItem)).toString('base64'),
     };
+    const expectedRaw = (name: string, text: string): string => (name.includes('bad item') ? badItem : text);
     const sent = new Map<string, string>();
     for (const [name, text] of Object.entries(texts)) {
       const { messageId } = await stack().queues.main.sendMessage(text, { messageTimeToLive: -1 });
@@ -83,7 +94,7 @@ describe('raw bodies (the local host process, real Azurite and Cosmos emulator)'
     const expected = Object.fromEntries(
       Object.entries(texts).map(([name, text]) => [
         name,
-        { raw: text, rawBase64: undefined, source: 'ingest-validation' },
+        { raw: expectedRaw(name, text), rawBase64: undefined, source: 'ingest-validation' },
       ]),
     );
     expect(byName).toEqual(expected);
