@@ -40,7 +40,7 @@ describe('messageItemTexts', () => {
           const text = JSON.stringify(
             { first: other, messages, last: other },
             null,
-            indent as string | number | undefined,
+            indent,
           );
           const texts = messageItemTexts(text);
           expect(texts?.map((t) => JSON.parse(t) as unknown)).toEqual(
