@@ -37,11 +37,7 @@ describe('messageItemTexts', () => {
         fc.jsonValue(),
         fc.constantFrom(undefined, 0, 1, 2, '\t', ' \r\n '),
         (messages, other, indent) => {
-          const text = JSON.stringify(
-            { first: other, messages, last: other },
-            null,
-            indent,
-          );
+          const text = JSON.stringify({ first: other, messages, last: other }, null, indent);
           const texts = messageItemTexts(text);
           expect(texts?.map((t) => JSON.parse(t) as unknown)).toEqual(
             (JSON.parse(text) as { messages: unknown[] }).messages,
