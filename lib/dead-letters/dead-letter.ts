@@ -38,7 +38,7 @@ export interface DeadLetter {
   source: DeadLetterSource;
   reasons: string[];
   /**
-   * The queue message body exactly as received (a whole body), or the item re-serialized (one bad item of an
+   * The queue message body exactly as received (a whole body), or the item's text as sent (one bad item of an
    * envelope). Bytes that are not UTF-8 are here with U+FFFD in place of each bad sequence, and in `rawBase64`.
    */
   raw: string;

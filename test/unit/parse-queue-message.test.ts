@@ -1,6 +1,6 @@
 import { ValidationError } from '../../lib/errors';
 import { parseQueueMessage } from '../../lib/message/parse-queue-message';
-import { rawBodyBytes, rawBodyOf } from '../../lib/message/decode-body';
+import { rawBodyBytes, rawBodyOf, rawBodyText } from '../../lib/message/decode-body';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
 
 const reasonsOf = (payload: unknown): readonly string[] => {
@@ -166,5 +166,29 @@ describe('rawBodyOf', () => {
 
   it('serializes a value the library already parsed (a trigger without dataType binary)', () => {
     expect(rawBodyOf({ a: [1, 'x'] })).toEqual({ raw: '{"a":[1,"x"]}' });
+  });
+});
+
+describe('rawBodyText', () => {
+  it('reads bytes as their UTF-8 text and keeps a string as it is', () => {
+    expect(rawBodyText(Buffer.from(' {"é":1e400}', 'utf8'))).toBe(' {"é":1e400}');
+    expect(rawBodyText(new Uint8Array([0x5b, 0x31, 0x5d]))).toBe('[1]');
+    expect(rawBodyText('{ "a" : 1 }')).toBe('{ "a" : 1 }');
+  });
+
+  it('serializes a value nested deeper than JSON.stringify can go, exactly as JSON.stringify would', () => {
+    const depth = 200_000;
+    const inner = { s: 'é"\\', n: 1.5, b: true, z: null, arr: [1, undefined, 'x', [], {}] };
+    let value: unknown = inner;
+    for (let k = 1; k <= depth; k += 1) value = [value, { i: k, 'k"': [k] }];
+    expect(() => JSON.stringify(value)).toThrow(RangeError);
+    const suffix = Array.from({ length: depth }, (_, k) => `,{"i":${k + 1},"k\\"":[${k + 1}]}]`).join('');
+    expect(rawBodyText(value)).toBe(`${'['.repeat(depth)}${JSON.stringify(inner)}${suffix}`);
+  });
+
+  it('says which bytes are not UTF-8 in the reason', () => {
+    expect(reasonsOf(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual([
+      'body: the bytes are not valid UTF-8; send UTF-8 JSON',
+    ]);
   });
 });
