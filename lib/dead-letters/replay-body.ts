@@ -12,12 +12,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * A correction is either the new text of the body/item, or the JSON value itself. Without one, the letter's
- * body: its bytes when they are not UTF-8 (so that the replay is refused as the ingest refused it).
+ * body, read from its bytes as the ingest function read it (bytes that are not UTF-8 are refused again).
  */
 const valueOf = (letter: DeadLetter, corrected: unknown): unknown => {
-  if (corrected === undefined) {
-    return decodeBody(letter.rawBase64 === undefined ? (letter.raw ?? '') : rawBodyBytes(letter));
-  }
+  if (corrected === undefined) return decodeBody(rawBodyBytes({ ...letter, raw: letter.raw ?? '' }));
   return typeof corrected === 'string' ? decodeBody(corrected) : corrected;
 };
 

@@ -28,7 +28,7 @@ const validName = (value: unknown): string | undefined =>
 
 const rawValue = (letter: DeadLetter): unknown => {
   try {
-    return decodeBody(letter.rawBase64 === undefined ? letter.raw : rawBodyBytes(letter));
+    return decodeBody(rawBodyBytes(letter));
   } catch {
     return undefined;
   }

@@ -34,16 +34,25 @@ export interface DecodedBody {
  * declared `dataType: 'binary'`) must be UTF-8 and are then read as that text.
  */
 export const decodeBodyText = (payload: unknown): DecodedBody => {
-  if (payload instanceof Uint8Array) return decodeBodyText(utf8(payload, 'the bytes are'));
+  if (payload instanceof Uint8Array) {
+    const decoded = decodeText(utf8(payload, 'the bytes are'));
+    // A plain JSON string is read once more, as when the library parsed the text before us (a trigger
+    // without a data type): a double-encoded body (`"{\"time\":...}"`) is accepted as it always was.
+    return decoded.plain && typeof decoded.value === 'string' ? decodeText(decoded.value) : decoded;
+  }
   if (typeof payload !== 'string') return { value: payload, text: undefined };
+  return decodeText(payload);
+};
+
+const decodeText = (payload: string): DecodedBody & { readonly plain: boolean } => {
   const text = payload.trim();
   if (text === '') throw new ValidationError(['body: is empty; expected a JSON object']);
   const plain = parseJson(text);
-  if (plain.ok) return { value: plain.value, text };
+  if (plain.ok) return { value: plain.value, text, plain: true };
   if (text.length % 4 === 0 && base64Pattern.test(text)) {
     const decodedText = utf8(Buffer.from(text, 'base64'), 'is base64 but the decoded bytes are');
     const decoded = parseJson(decodedText);
-    if (decoded.ok) return { value: decoded.value, text: decodedText };
+    if (decoded.ok) return { value: decoded.value, text: decodedText, plain: false };
     throw new ValidationError(['body: is base64 but the decoded text is not JSON']);
   }
   const what = /^[[{"]/.test(text)
