@@ -4,6 +4,7 @@ import { names } from '../lib/names';
 import { getRuntime } from '../lib/runtime';
 import { recordPoisonArchived } from '../lib/telemetry/ingest-telemetry';
 import { queueDeliveryOf } from './shared/queue-delivery';
+import { binaryQueueTrigger } from './shared/binary-queue-trigger';
 import { failsWithError } from './shared/function-app';
 
 /**
@@ -26,8 +27,8 @@ export const archivePoisonFunction = async (payload: unknown, context: Invocatio
   } else context.warn('poison message handed back for a later archive', fields);
 };
 
-app.storageQueue('archive-poison', {
-  queueName: names.poisonQueue,
-  connection: names.storageConnection,
+// The body as bytes: a dead letter keeps it byte for byte (docs/dead-letters.md).
+app.generic('archive-poison', {
+  trigger: binaryQueueTrigger(names.poisonQueue),
   handler: failsWithError(archivePoisonFunction),
 });

@@ -7,6 +7,7 @@ import { ingestQueueMessage } from '../lib/ingest/ingest-queue-message';
 import { disposeRuntime, getRuntime } from '../lib/runtime';
 import { recordRequeued, traceIngest } from '../lib/telemetry/ingest-telemetry';
 import { queueDeliveryOf } from './shared/queue-delivery';
+import { binaryQueueTrigger } from './shared/binary-queue-trigger';
 import { failsWithError } from './shared/function-app';
 
 /**
@@ -61,9 +62,9 @@ export const ingestStatusFunction = async (payload: unknown, context: Invocation
   }
 };
 
-app.storageQueue('ingest-status', {
-  queueName: names.queue,
-  connection: names.storageConnection,
+// The body as bytes: a dead letter keeps it byte for byte (docs/dead-letters.md).
+app.generic('ingest-status', {
+  trigger: binaryQueueTrigger(names.queue),
   handler: failsWithError(ingestStatusFunction),
 });
 // Drain (Functions host drain mode, or SIGTERM on the local host): close the Cosmos and queue connections.

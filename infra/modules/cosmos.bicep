@@ -102,7 +102,7 @@ resource deadletters 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/contain
         indexingMode: 'consistent'
         automatic: true
         includedPaths: [{ path: '/*' }]
-        excludedPaths: [{ path: '/raw/?' }, { path: '/"_etag"/?' }]
+        excludedPaths: [{ path: '/raw/?' }, { path: '/rawBase64/?' }, { path: '/"_etag"/?' }]
       }
     }
   }

@@ -3,7 +3,7 @@ import type { CosmosContainers } from '../cosmos/cosmos-client';
 import { describeError, isTransient, ValidationError } from '../errors';
 import type { QueueDelivery } from '../ingest/ingest-queue-message';
 import { backoffSeconds, type RetryPolicy } from '../ingest/requeue-delayed';
-import { rawBodyText } from '../message/decode-body';
+import { decodeBody, rawBodyBytes, rawBodyOf, type RawBody } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { neverExpires, type StatusQueues } from '../queue/queue-client';
 import { classifyQueueError } from '../queue/queue-errors';
@@ -46,10 +46,23 @@ interface ArchiveRetry {
   readonly schema: typeof archiveRetrySchema;
   readonly attempt: number;
   readonly raw: string;
+  /** Set when the poisoned bytes are not UTF-8 (see RawBody). */
+  readonly rawBase64?: string;
   readonly lastError: string;
   /** The id of the poison message the host wrote: the dead letter's id derives from it, hand-back or not. */
   readonly poisonMessageId: string;
 }
+
+/** A hand-back is JSON text (bytes for a `dataType: 'binary'` trigger); anything else is no hand-back. */
+const archiveRetryOf = (payload: unknown): ArchiveRetry | undefined => {
+  let value: unknown;
+  try {
+    value = decodeBody(payload);
+  } catch {
+    return undefined;
+  }
+  return isArchiveRetry(value) ? value : undefined;
+};
 
 const isArchiveRetry = (payload: unknown): payload is ArchiveRetry => {
   const value = payload as Partial<ArchiveRetry> | null;
@@ -58,6 +71,7 @@ const isArchiveRetry = (payload: unknown): payload is ArchiveRetry => {
     value !== null &&
     value.schema === archiveRetrySchema &&
     typeof value.raw === 'string' &&
+    (value.rawBase64 === undefined || typeof value.rawBase64 === 'string') &&
     typeof value.attempt === 'number' &&
     typeof value.poisonMessageId === 'string'
   );
@@ -70,16 +84,18 @@ const noRecordedError =
 
 /** The dead letter with the last recorded error and the body's own validation reasons. */
 const fullLetter = async (
-  raw: string,
+  body: RawBody,
   poisonMessageId: string,
   delivery: QueueDelivery,
   deps: ArchiveDeps,
 ): Promise<{ letter: DeadLetter; note: FailureNote | undefined }> => {
-  const note = await readLastFailure(deps.containers.deadletters, raw);
+  // The bytes, as the ingest function hashed and parsed them (a body that is not UTF-8 says so).
+  const bytes = rawBodyBytes(body);
+  const note = await readLastFailure(deps.containers.deadletters, bytes);
   let batchId: string | undefined;
   let invalid: readonly string[] = [];
   try {
-    const parsed = parseQueueMessage(raw);
+    const parsed = parseQueueMessage(bytes);
     batchId = parsed.batchId;
     invalid = parsed.items.flatMap((item) => (item.ok ? [] : item.reasons));
   } catch (error) {
@@ -94,7 +110,7 @@ const fullLetter = async (
   const letter = buildDeadLetter({
     source: 'poison-queue',
     reasons,
-    raw,
+    ...body,
     position: -1,
     batchId,
     queueMessageId: note?.queueMessageId ?? delivery.queueMessageId,
@@ -110,7 +126,7 @@ const fullLetter = async (
 /** The body as it is, with the reason `archive-failed`: what is left when the full archive keeps failing. */
 const asIsLetter = (
   kind: PoisonKind,
-  raw: string,
+  body: RawBody,
   poisonMessageId: string,
   delivery: QueueDelivery,
   attempts: number,
@@ -123,7 +139,7 @@ const asIsLetter = (
       `archive-failed: archiving this poison message failed ${attempts} time(s), the last with: ${lastError}; ` +
         'it is kept as it is: check the body, then replay',
     ],
-    raw,
+    ...body,
     position: -1,
     batchId: undefined,
     queueMessageId: delivery.queueMessageId,
@@ -137,14 +153,14 @@ const asIsLetter = (
 /** Puts the body back on the poison queue as a never-expiring copy that counts the attempt. */
 const handBack = async (
   kind: PoisonKind,
-  raw: string,
+  body: RawBody,
   poisonMessageId: string,
   attempt: number,
   error: unknown,
   deps: ArchiveDeps,
 ): Promise<ArchiveOutcome> => {
   const lastError = describeError(error).slice(0, 2000);
-  const copy: ArchiveRetry = { schema: archiveRetrySchema, attempt, raw, lastError, poisonMessageId };
+  const copy: ArchiveRetry = { schema: archiveRetrySchema, attempt, ...body, lastError, poisonMessageId };
   const retryAfterMs = isTransient(error) ? error.retryAfterMs : undefined;
   const delaySeconds = backoffSeconds(attempt, deps.retry, retryAfterMs);
   try {
@@ -166,7 +182,7 @@ export interface PoisonKind {
   readonly idPrefix: string;
   readonly queue: (queues: StatusQueues) => QueueClient;
   readonly letter: (
-    raw: string,
+    body: RawBody,
     poisonMessageId: string,
     delivery: QueueDelivery,
     deps: ArchiveDeps,
@@ -187,29 +203,32 @@ export const archivePoison = async (
   delivery: QueueDelivery,
   deps: ArchiveDeps,
 ): Promise<ArchiveOutcome> => {
-  const retried = isArchiveRetry(payload) ? payload : undefined;
-  const raw = retried ? retried.raw : rawBodyText(payload);
+  const retried = archiveRetryOf(payload);
+  // The body verbatim: a hand-back carries it as it came (its text, and its bytes when they are not UTF-8).
+  const body: RawBody = retried
+    ? { raw: retried.raw, ...(retried.rawBase64 === undefined ? {} : { rawBase64: retried.rawBase64 }) }
+    : rawBodyOf(payload);
   const attempts = retried?.attempt ?? 0;
   const poisonMessageId = retried?.poisonMessageId ?? delivery.queueMessageId;
   const exhausted = attempts >= archiveAttemptLimit;
   if (!exhausted && deps.retry.maxDequeueCount >= 2 && delivery.dequeueCount >= deps.retry.maxDequeueCount) {
     // Earlier deliveries crashed their worker: one more and the host would never run it again.
     const crashed = new Error(`delivered ${delivery.dequeueCount} times without completing`);
-    return handBack(kind, raw, poisonMessageId, attempts + 1, crashed, deps);
+    return handBack(kind, body, poisonMessageId, attempts + 1, crashed, deps);
   }
   try {
     if (exhausted) {
       const lastError = retried?.lastError ?? 'unknown';
-      const letter = asIsLetter(kind, raw, poisonMessageId, delivery, attempts, lastError, deps.now());
+      const letter = asIsLetter(kind, body, poisonMessageId, delivery, attempts, lastError, deps.now());
       await storeDeadLetters(deps.containers.deadletters, [letter]);
       return { result: 'archived', deadLetterId: letter.id, lastErrorKnown: false, asIs: true };
     }
-    const { letter, note } = await kind.letter(raw, poisonMessageId, delivery, deps);
+    const { letter, note } = await kind.letter(body, poisonMessageId, delivery, deps);
     await storeDeadLetters(deps.containers.deadletters, [letter]);
     if (note) await forgetLastFailure(deps.containers.deadletters, note).catch(() => undefined);
     return { result: 'archived', deadLetterId: letter.id, lastErrorKnown: note !== undefined, asIs: false };
   } catch (error) {
-    return handBack(kind, raw, poisonMessageId, attempts + 1, error, deps);
+    return handBack(kind, body, poisonMessageId, attempts + 1, error, deps);
   }
 };
 

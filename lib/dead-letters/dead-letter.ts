@@ -37,8 +37,13 @@ export interface DeadLetter {
   type: typeof deadLetterType;
   source: DeadLetterSource;
   reasons: string[];
-  /** The raw queue message body, or the raw item for one bad item of an envelope. */
+  /**
+   * The queue message body exactly as received (a whole body), or the item's text as sent (one bad item of an
+   * envelope). Bytes that are not UTF-8 are here with U+FFFD in place of each bad sequence, and in `rawBase64`.
+   */
   raw: string;
+  /** Only for a body whose bytes are not UTF-8: all of them, base64-encoded (`raw` cannot hold them). */
+  rawBase64?: string;
   /** Position of the item in its envelope; -1 when the whole body is dead-lettered. */
   position: number;
   batchId: string | undefined;
@@ -73,6 +78,7 @@ export interface DeadLetterInput {
   readonly source: DeadLetterSource;
   readonly reasons: readonly string[];
   readonly raw: string;
+  readonly rawBase64?: string | undefined;
   readonly position: number;
   readonly batchId: string | undefined;
   readonly envelope?: EnvelopeContext | undefined;
@@ -122,6 +128,7 @@ export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => {
     reasons: boundReasons(input.reasons),
     raw,
     ...(truncated ? { rawTruncated: { length: input.raw.length } } : {}),
+    ...(input.rawBase64 === undefined ? {} : { rawBase64: input.rawBase64 }),
     position: input.position,
     batchId: input.batchId,
     ...(input.envelope ? { envelope: input.envelope } : {}),
@@ -131,7 +138,7 @@ export const buildDeadLetter = (input: DeadLetterInput): DeadLetter => {
     deadLetteredAt: input.now,
     ...(input.lastError === undefined ? {} : { lastError: cutText(input.lastError, maxLastErrorLength) }),
     replay: { state: 'pending' },
-    contentHash: rawContentHash(input.raw),
+    contentHash: rawContentHash(input.rawBase64 ?? input.raw),
     ...(input.conflict ? { conflict: { ...input.conflict } } : {}),
   };
 };

@@ -26,8 +26,14 @@ export interface FailureNote {
   ttl: number;
 }
 
+/**
+ * SHA-256 of the body's bytes: what the ingest function received (bytes, `dataType: 'binary'`) and what the
+ * poison archiver receives for the host's copy of it are the same bytes. A string is hashed as its UTF-8.
+ */
 export const bodyHashOf = (payload: unknown): string =>
-  createHash('sha256').update(rawBodyText(payload), 'utf8').digest('hex');
+  createHash('sha256')
+    .update(payload instanceof Uint8Array ? payload : Buffer.from(rawBodyText(payload), 'utf8'))
+    .digest('hex');
 
 export const failureNoteId = (bodyHash: string): string => uuidV5(`last-failure:${bodyHash}`);
 

@@ -44,7 +44,12 @@ export const parseDeadLetterQuery = (raw: Readonly<Record<string, string>>): Dea
   return utcTimeRange({ limit: 20, ...checked.value });
 };
 
-export type DeadLetterSummary = Omit<DeadLetter, 'raw'> & { rawPreview: string; rawLength: number };
+export type DeadLetterSummary = Omit<DeadLetter, 'raw' | 'rawBase64'> & {
+  rawPreview: string;
+  rawLength: number;
+  /** The body's bytes are not UTF-8: `GET /api/deadletters/{id}` has them all in `rawBase64`. */
+  rawNotUtf8?: true;
+};
 
 export interface DeadLetterPage {
   readonly items: readonly DeadLetterSummary[];
@@ -52,12 +57,13 @@ export interface DeadLetterPage {
 }
 
 const summarize = (letter: DeadLetter): DeadLetterSummary => {
-  const { raw, ...rest } = letter;
+  const { raw, rawBase64, ...rest } = letter;
   const clean = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('_')));
   return {
-    ...(clean as Omit<DeadLetter, 'raw'>),
+    ...(clean as Omit<DeadLetter, 'raw' | 'rawBase64'>),
     rawPreview: raw.length > 200 ? `${raw.slice(0, 200)}...` : raw,
     rawLength: raw.length,
+    ...(rawBase64 === undefined ? {} : { rawNotUtf8: true as const }),
   };
 };
 

@@ -1,5 +1,5 @@
 import { TooLargeError, ValidationError } from '../errors';
-import { decodeBody } from '../message/decode-body';
+import { decodeBody, rawBodyBytes } from '../message/decode-body';
 import { isUuid } from '../message/ids';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import type { Envelope } from '../message/types';
@@ -10,9 +10,12 @@ import { checkReplayIdentity } from './replay-identity';
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A correction is either the new text of the body/item, or the JSON value itself. */
-const valueOf = (raw: string | undefined, corrected: unknown): unknown => {
-  if (corrected === undefined) return decodeBody(raw ?? '');
+/**
+ * A correction is either the new text of the body/item, or the JSON value itself. Without one, the letter's
+ * body, read from its bytes as the ingest function read it (bytes that are not UTF-8 are refused again).
+ */
+const valueOf = (letter: DeadLetter, corrected: unknown): unknown => {
+  if (corrected === undefined) return decodeBody(rawBodyBytes({ ...letter, raw: letter.raw ?? '' }));
   return typeof corrected === 'string' ? decodeBody(corrected) : corrected;
 };
 
@@ -47,7 +50,7 @@ export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
         'other content, so a replay could only conflict again (or store the message under another id)',
     ]);
   }
-  const value = valueOf(letter.raw, corrected);
+  const value = valueOf(letter, corrected);
   const looksLikeEnvelope = isPlainObject(value) && ('schema' in value || 'messages' in value);
   let body: unknown = value;
   const context =
@@ -63,7 +66,9 @@ export const replayBody = (letter: DeadLetter, corrected?: unknown): string => {
   const parsed = parseQueueMessage(body);
   const reasons = parsed.items.flatMap((item) => (item.ok ? [] : item.reasons));
   if (reasons.length > 0) throw new ValidationError(reasons);
-  const text = JSON.stringify(body);
+  // A whole body replayed as it is goes back byte for byte (its text, not a re-serialization of it).
+  const verbatim = corrected === undefined && body === value && letter.rawTruncated === undefined;
+  const text = verbatim ? letter.raw : JSON.stringify(body);
   const size = Buffer.byteLength(text, 'utf8');
   if (size > limits.queueMessageBytes) {
     throw new TooLargeError([

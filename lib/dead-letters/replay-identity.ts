@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { decodeBody } from '../message/decode-body';
+import { decodeBody, rawBodyBytes } from '../message/decode-body';
 import { isUuid } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
 import type { DeadLetter } from './dead-letter';
@@ -28,7 +28,7 @@ const validName = (value: unknown): string | undefined =>
 
 const rawValue = (letter: DeadLetter): unknown => {
   try {
-    return decodeBody(letter.raw);
+    return decodeBody(rawBodyBytes(letter));
   } catch {
     return undefined;
   }

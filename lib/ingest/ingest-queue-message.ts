@@ -11,7 +11,7 @@ import {
 import { idConflictLetters } from '../dead-letters/id-conflict';
 import { describeError, ValidationError } from '../errors';
 import { contentHashOf } from '../message/content-hash';
-import { rawBodyText } from '../message/decode-body';
+import { rawBodyOf, rawBodyText } from '../message/decode-body';
 import { parseQueueMessage } from '../message/parse-queue-message';
 import { toDocument } from '../message/to-document';
 import type { StoredStatusMessage } from '../message/types';
@@ -81,7 +81,7 @@ export const ingestQueueMessage = async (
       ...letterBase,
       source: 'ingest-validation',
       reasons: error.reasons,
-      raw: rawBodyText(payload),
+      ...rawBodyOf(payload),
       position: -1,
       batchId: undefined,
     });
@@ -114,7 +114,8 @@ export const ingestQueueMessage = async (
           ...letterBase,
           source: 'ingest-validation',
           reasons: item.reasons,
-          raw: rawBodyText(item.raw),
+          // A bare message is the whole body, kept as received; an envelope's item, its text as sent.
+          ...(parsed.kind === 'bare' ? rawBodyOf(payload) : { raw: item.rawText ?? rawBodyText(item.raw) }),
           position: item.position,
           batchId,
           envelope: parsed.envelope,

@@ -27,6 +27,24 @@ export type FunctionCallback = (...args: unknown[]) => unknown;
 /** The RPC typed data the host sends the worker; the library converts it (`fromRpcTypedData`). */
 export type TypedData = { string: string } | { json: string } | { bytes: Uint8Array } | { http: unknown };
 
+/**
+ * The typed data the Functions host sends the worker for a queue trigger body (the bytes after messageEncoding).
+ * The binding's `dataType` picks the trigger parameter's type (host: GeneralScriptBindingProvider.ParseDataType,
+ * then JobHostMetadataProvider.GetDefaultType): `binary` is byte[], which the queues extension fills with the
+ * message body (StorageQueueMessageToByteArrayConverter) and gRPC carries as `bytes` (ToRpc); the library
+ * hands the handler a Buffer. None (or `string`) is a string (StorageQueueMessageToStringConverter), which the
+ * library JSON-parses when it can (fromRpcTypedData). Other data types cannot bind a queue trigger.
+ */
+export const queueTypedData = (trigger: BindingInfo, body: Buffer): TypedData => {
+  // The host parses it as an enum, ignoring case (Enum.TryParse<DataType>(..., true, ...)).
+  const dataType = typeof trigger.dataType === 'string' ? trigger.dataType.toLowerCase() : trigger.dataType;
+  if (dataType === 'binary') return { bytes: body };
+  if (dataType === undefined || dataType === 'string') return { string: body.toString('utf8') };
+  throw new ConfigError(
+    `queue trigger dataType must be "string" or "binary", got ${JSON.stringify(trigger.dataType)}`,
+  );
+};
+
 export interface CoreInvocationContext {
   readonly invocationId: string;
   readonly request: {

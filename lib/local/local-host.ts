@@ -9,7 +9,12 @@ import type { Logger } from '../log';
 import { names } from '../names';
 import { createQueueServiceClient } from '../queue/queue-client';
 import { coreLogHandler } from './context-log';
-import { installFunctionsCore, type FunctionsCore, type RegisteredFunction } from './functions-core';
+import {
+  installFunctionsCore,
+  queueTypedData,
+  type FunctionsCore,
+  type RegisteredFunction,
+} from './functions-core';
 import type { QueueHostSettings } from './host-settings';
 import { createHttpServer } from './http-server';
 import { nextOccurrence, parseNcrontab } from './ncrontab';
@@ -130,6 +135,7 @@ export class LocalHost {
           `${fn.metadata.name}: connection ${String(fn.trigger.connection)} is not configured`,
         );
       }
+      queueTypedData(fn.trigger, Buffer.alloc(0)); // a dataType the local host does not model stops it here
       const poisonName = poisonQueueNameOf(queueName);
       return new QueueListener({
         queue: service.getQueueClient(queueName),
@@ -138,11 +144,11 @@ export class LocalHost {
         lockSeconds: config.queueLockSeconds,
         log,
         onFatal: options.onFatal,
-        invoke: async (text, metadata, invocationId) => {
+        invoke: async (body, metadata, invocationId) => {
           await core.invoke(
             fn,
             invocationId,
-            { string: text },
+            queueTypedData(fn.trigger, body),
             queueTriggerMetadata(metadata),
             coreLogHandler(log, fn.metadata.name, invocationId),
           );

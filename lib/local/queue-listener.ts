@@ -15,8 +15,11 @@ export type TriggerMetadata = {
   popReceipt: string;
 };
 
-/** Runs the function on one message: the body as text (after messageEncoding), as the host passes it. */
-export type Invoke = (text: string, metadata: TriggerMetadata, invocationId: string) => Promise<void>;
+/**
+ * Runs the function on one message: its body after messageEncoding, as bytes (the extension's QueueMessage
+ * `Body`); the local host turns them into what the trigger's `dataType` asks for (see triggerTypedData).
+ */
+export type Invoke = (body: Buffer, metadata: TriggerMetadata, invocationId: string) => Promise<void>;
 
 /** The Functions host's poison queue for a queue: none for a queue that is itself a poison queue. */
 export const poisonQueueNameOf = (queueName: string): string | undefined =>
@@ -41,18 +44,28 @@ export interface QueueListenerOptions {
 
 const minPollingMs = 100;
 
-/** The text the host passes the worker: the body after decoding per messageEncoding (the library parses JSON). */
+/**
+ * The body after messageEncoding, as the queues extension holds it (`QueueMessage.Body`): the base64-decoded
+ * bytes, or with `none` the message text as UTF-8.
+ */
+export const triggerBody = (messageText: string, encoding: QueueHostSettings['messageEncoding']): Buffer =>
+  Buffer.from(messageText, encoding === 'base64' ? 'base64' : 'utf8');
+
+/** The text the host passes the worker for a trigger without a data type (the library then parses JSON). */
 export const triggerText = (messageText: string, encoding: QueueHostSettings['messageEncoding']): string =>
-  encoding === 'base64' ? Buffer.from(messageText, 'base64').toString('utf8') : messageText;
+  encoding === 'base64' ? triggerBody(messageText, encoding).toString('utf8') : messageText;
 
 /**
- * What the handler then receives: the library parses the text as JSON when it can (`fromRpcTypedData`), so a
- * JSON body is an object and anything else stays text. Tests use it to feed handlers the way the host does.
+ * What the handler then receives: with `dataType: 'binary'` the body's bytes (a Buffer); otherwise the library
+ * parses the text as JSON when it can (`fromRpcTypedData`), so a JSON body is an object and anything else
+ * stays text. Tests use it to feed handlers the way the host does.
  */
 export const triggerPayload = (
   messageText: string,
   encoding: QueueHostSettings['messageEncoding'],
+  dataType: 'string' | 'binary' = 'string',
 ): unknown => {
+  if (dataType === 'binary') return triggerBody(messageText, encoding);
   const text = triggerText(messageText, encoding);
   try {
     return JSON.parse(text) as unknown;
@@ -225,7 +238,7 @@ export class QueueListener {
     });
     try {
       const invocation = this.options.invoke(
-        triggerText(message.messageText, settings.messageEncoding),
+        triggerBody(message.messageText, settings.messageEncoding),
         {
           id: message.messageId,
           dequeueCount: message.dequeueCount,

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import { limits } from '../names';
-import { decodeBody } from './decode-body';
+import { decodeBodyText } from './decode-body';
+import { messageItemTexts } from './json-item-texts';
 import type { StatusMessage } from './types';
 import { checkEnvelope, checkStatusMessage } from './validate';
 
@@ -10,6 +11,8 @@ export type ParsedItem =
       readonly position: number;
       readonly ok: false;
       readonly raw: unknown;
+      /** The item's text as the sender wrote it, when the body came as text or bytes (envelope items). */
+      readonly rawText?: string;
       readonly reasons: readonly string[];
     };
 
@@ -45,7 +48,7 @@ const looksLikeEnvelope = (value: Record<string, unknown>): boolean =>
  * envelope is returned as a failed item so that its valid siblings can still be stored.
  */
 export const parseQueueMessage = (payload: unknown): ParsedQueueMessage => {
-  const body = decodeBody(payload);
+  const { value: body, text } = decodeBodyText(payload);
   if (!isPlainObject(body)) {
     const got = Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`;
     throw new ValidationError([`body: must be a JSON object (an envelope or a status message), got ${got}`]);
@@ -81,12 +84,19 @@ export const parseQueueMessage = (payload: unknown): ParsedQueueMessage => {
       : { position, ok: false, raw, reasons: checked.reasons };
   });
   const batchId = envelope.value.batchId.toLowerCase();
+  // Only for a body with bad items: the text of each item as sent, which its dead letter keeps.
+  const texts = text !== undefined && items.some((item) => !item.ok) ? messageItemTexts(text) : undefined;
   return {
     kind: 'envelope',
     batchId,
     seq: envelope.value.seq,
     traceparent: envelope.value.traceparent,
-    items,
+    items: texts
+      ? items.map((item, index) => {
+          const rawText = texts[index];
+          return item.ok || rawText === undefined ? item : { ...item, rawText };
+        })
+      : items,
     envelope: {
       batchId,
       ...(site === undefined ? {} : { site }),

@@ -28,12 +28,12 @@ const notificationPoison: PoisonKind = {
   source: 'notify-poison',
   idPrefix: 'notify-poison',
   queue: (queues) => queues.notificationsPoison,
-  letter: async (raw, poisonMessageId, delivery, deps) => {
+  letter: async (body, poisonMessageId, delivery, deps) => {
     await Promise.resolve();
     const letter = buildDeadLetter({
       source: 'notify-poison',
-      reasons: reasonsOf(raw),
-      raw,
+      reasons: reasonsOf(body.raw),
+      ...body,
       position: -1,
       batchId: undefined,
       queueMessageId: delivery.queueMessageId,

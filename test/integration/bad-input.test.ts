@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { DeadLetter } from '../../lib/dead-letters/dead-letter';
 import { bodyHashOf, failureNoteId, recordLastFailure } from '../../lib/dead-letters/last-failure';
 import { triggerPayload } from '../../lib/local/queue-listener';
-import { rawBodyText } from '../../lib/message/decode-body';
 import { projectRoot } from '../../lib/util/paths';
 import { waitUntil } from '../../lib/util/wait-until';
 import { statusMessageId } from '../../lib/message/ids';
@@ -101,8 +100,8 @@ describe('bad input (the corpus through the local host process, real Azurite and
       }
       if (c.expect.whole) {
         expect([label, mine.map((letter) => letter.position)]).toEqual([label, [-1]]);
-        // The raw body as the trigger handed it over (a JSON body arrives parsed, and is kept re-serialized).
-        expect([label, mine[0]!.raw]).toEqual([label, rawBodyText(triggerPayload(c.body, 'none'))]);
+        // The raw body exactly as it was sent (the trigger receives bytes: dataType binary).
+        expect([label, mine[0]!.raw, mine[0]!.rawBase64]).toEqual([label, c.body, undefined]);
         for (const text of c.expect.whole) expect(mine[0]!.reasons.join('\n')).toContain(text);
       } else {
         const positions = Object.keys(c.expect.items ?? {}).map(Number);
@@ -191,12 +190,16 @@ describe('bad input (the corpus through the local host process, real Azurite and
     const noted = JSON.stringify(anEnvelope(2, { machine: 'WS-POISON' }));
     const unnoted = JSON.stringify(anEnvelope(1, { machine: 'WS-POISON-2' }));
     const originalId = randomUUID();
-    const recorded = await recordLastFailure(containers.deadletters, triggerPayload(noted, 'none'), {
-      queueMessageId: originalId,
-      dequeueCount: 5,
-      error: new TypeError('cannot read properties of undefined'),
-      now: new Date(),
-    });
+    const recorded = await recordLastFailure(
+      containers.deadletters,
+      triggerPayload(noted, 'none', 'binary'),
+      {
+        queueMessageId: originalId,
+        dequeueCount: 5,
+        error: new TypeError('cannot read properties of undefined'),
+        now: new Date(),
+      },
+    );
     expect(recorded).toBe(true);
     // What the Functions host does on the last failed attempt: the body alone, under a new id.
     await queues.poison.sendMessage(noted, { messageTimeToLive: -1 });
@@ -216,7 +219,7 @@ describe('bad input (the corpus through the local host process, real Azurite and
     expect(a.lastError).toContain('cannot read properties of undefined');
     expect(a.reasons[0]).toContain('failed 5 time(s)');
     expect((await withoutNote)!.reasons[0]).toContain('no error was recorded');
-    const noteId = failureNoteId(bodyHashOf(triggerPayload(noted, 'none')));
+    const noteId = failureNoteId(bodyHashOf(triggerPayload(noted, 'none', 'binary')));
     const note = await containers.deadletters.item(noteId, noteId).read();
     expect(note.statusCode).toBe(404);
 

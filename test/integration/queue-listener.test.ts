@@ -59,7 +59,7 @@ describe('QueueListener (real Azurite)', () => {
       poisonQueue: poison,
       settings,
       lockSeconds,
-      invoke,
+      invoke: (body, metadata) => invoke(body.toString('utf8'), metadata),
       log: quietLog,
       onFatal: (error) => fatal.push(error),
       ...overrides,

@@ -2,8 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InvocationContext } from '@azure/functions';
-import { NonErrorRejection } from '../../lib/errors';
-import { FunctionsCore } from '../../lib/local/functions-core';
+import { ConfigError, NonErrorRejection } from '../../lib/errors';
+import { FunctionsCore, queueTypedData } from '../../lib/local/functions-core';
 
 // The local host's runtime module, answering `require('@azure/functions-core')` as the worker's does: the
 // library leaves test mode and registers with it.
@@ -35,6 +35,18 @@ describe('function files, loaded through @azure/functions with the runtime modul
     });
     const ingest = mockCore.functions.find((fn) => fn.metadata.name === 'ingest-status')!;
     expect(ingest.trigger).toMatchObject({ queueName: 'status-messages', connection: 'StatusStorage' });
+    // The triggers whose dead letters keep the raw body receive bytes (docs/dead-letters.md, "Raw bodies").
+    const dataTypes = Object.fromEntries(
+      mockCore.functions
+        .filter((fn) => fn.trigger.type === 'queueTrigger')
+        .map((fn) => [fn.metadata.name, fn.trigger.dataType]),
+    );
+    expect(dataTypes).toEqual({
+      'ingest-status': 'binary',
+      'archive-poison': 'binary',
+      'archive-notification-poison': undefined,
+      'send-notification': undefined,
+    });
     expect(mockCore.hooks.get('appTerminate')?.length).toBeGreaterThan(0);
   });
 
@@ -79,6 +91,37 @@ describe('FunctionsCore.invoke (the worker rules, with the real library)', () =>
       failsWithError(() => Promise.reject('text')),
     );
     await expect(mockCore.invoke(thrown, 'i3', { string: 'x' }, {}, noLog)).rejects.toThrow('text');
+  });
+
+  it('hands a dataType binary trigger the exact bytes as a Buffer, through the real library', async () => {
+    const seen: unknown[] = [];
+    const { app, trigger } = require('@azure/functions') as typeof import('@azure/functions'); // eslint-disable-line @typescript-eslint/no-require-imports
+    app.generic('binary-records', {
+      trigger: trigger.generic({
+        type: 'queueTrigger',
+        queueName: 'q',
+        connection: 'StatusStorage',
+        dataType: 'binary',
+      }),
+      handler: async (payload: unknown) => void seen.push(payload),
+    });
+    const fn = mockCore.functions.find((f) => f.metadata.name === 'binary-records')!;
+    const text = ' {"site":1e400,"n":9007199254740993,"n":1}';
+    const bytes = Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0xff])]);
+    await mockCore.invoke(fn, 'i6', queueTypedData(fn.trigger, bytes), {}, noLog);
+    expect(seen).toHaveLength(1);
+    expect(Buffer.isBuffer(seen[0])).toBe(true);
+    expect((seen[0] as Buffer).equals(bytes)).toBe(true);
+  });
+
+  it('sends the trigger body as the host does for its dataType: bytes for binary, else text', () => {
+    const body = Buffer.from('{"a":1e400}', 'utf8');
+    const queue = (dataType?: unknown) => ({ type: 'queueTrigger', direction: 'in' as const, dataType });
+    expect(queueTypedData(queue('binary'), body)).toEqual({ bytes: body });
+    expect(queueTypedData(queue('Binary'), body)).toEqual({ bytes: body });
+    expect(queueTypedData(queue(), body)).toEqual({ string: '{"a":1e400}' });
+    expect(queueTypedData(queue('string'), body)).toEqual({ string: '{"a":1e400}' });
+    expect(() => queueTypedData(queue('stream'), body)).toThrow(ConfigError);
   });
 
   it('hands a JSON body over parsed and any other text as it is, with camelCase trigger metadata', async () => {

@@ -73,6 +73,7 @@ describe('parseQueueMessage (property-based)', () => {
       fc.property(fc.oneof(jsonish, mutatedMessage, mutatedEnvelope), (value) => {
         parsesOrRejects(value);
         parsesOrRejects(triggerPayload(asText(value), 'none'));
+        parsesOrRejects(triggerPayload(asText(value), 'none', 'binary'));
       }),
       { numRuns: 600 },
     );

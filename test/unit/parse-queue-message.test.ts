@@ -1,5 +1,6 @@
 import { ValidationError } from '../../lib/errors';
 import { parseQueueMessage } from '../../lib/message/parse-queue-message';
+import { rawBodyBytes, rawBodyOf, rawBodyText } from '../../lib/message/decode-body';
 import { aStatusMessage, anEnvelope } from '../helpers/factories';
 
 const reasonsOf = (payload: unknown): readonly string[] => {
@@ -144,6 +145,50 @@ describe('parseQueueMessage: the envelope context a dead letter keeps (for a rep
     expect(sites).toEqual([
       ['P02', 'WS-0100'],
       ['P03', 'WS-0200'],
+    ]);
+  });
+});
+
+describe('rawBodyOf', () => {
+  it('keeps the text of UTF-8 bytes exactly, a leading byte-order mark included', () => {
+    const text = '\uFEFF {"site":1e400,"n":9007199254740993,"n":2} 𝄞';
+    expect(rawBodyOf(Buffer.from(text, 'utf8'))).toEqual({ raw: text });
+    expect(rawBodyOf(text)).toEqual({ raw: text });
+  });
+
+  it('keeps bytes that are not UTF-8 in rawBase64, and their text with U+FFFD in raw', () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xc3, 0x28, 0xff, 0x7d]);
+    const kept = rawBodyOf(bytes);
+    expect(kept).toEqual({ raw: '{"a":\uFFFD(\uFFFD}', rawBase64: bytes.toString('base64') });
+    expect(rawBodyBytes(kept).equals(bytes)).toBe(true);
+    expect(rawBodyBytes({ raw: 'é' }).equals(Buffer.from([0xc3, 0xa9]))).toBe(true);
+  });
+
+  it('serializes a value the library already parsed (a trigger without dataType binary)', () => {
+    expect(rawBodyOf({ a: [1, 'x'] })).toEqual({ raw: '{"a":[1,"x"]}' });
+  });
+});
+
+describe('rawBodyText', () => {
+  it('reads bytes as their UTF-8 text and keeps a string as it is', () => {
+    expect(rawBodyText(Buffer.from(' {"é":1e400}', 'utf8'))).toBe(' {"é":1e400}');
+    expect(rawBodyText(new Uint8Array([0x5b, 0x31, 0x5d]))).toBe('[1]');
+    expect(rawBodyText('{ "a" : 1 }')).toBe('{ "a" : 1 }');
+  });
+
+  it('serializes a value nested deeper than JSON.stringify can go, exactly as JSON.stringify would', () => {
+    const depth = 200_000;
+    const inner = { s: 'é"\\', n: 1.5, b: true, z: null, arr: [1, undefined, 'x', [], {}] };
+    let value: unknown = inner;
+    for (let k = 1; k <= depth; k += 1) value = [value, { i: k, 'k"': [k] }];
+    expect(() => JSON.stringify(value)).toThrow(RangeError);
+    const suffix = Array.from({ length: depth }, (_, k) => `,{"i":${k + 1},"k\\"":[${k + 1}]}]`).join('');
+    expect(rawBodyText(value)).toBe(`${'['.repeat(depth)}${JSON.stringify(inner)}${suffix}`);
+  });
+
+  it('says which bytes are not UTF-8 in the reason', () => {
+    expect(reasonsOf(Buffer.from([0x7b, 0xff, 0x7d]))).toEqual([
+      'body: the bytes are not valid UTF-8; send UTF-8 JSON',
     ]);
   });
 });

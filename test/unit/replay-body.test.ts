@@ -142,3 +142,21 @@ describe('parseReplayRequest and parseDeadLetterQuery', () => {
     ).toEqual(['query.until: must be later than query.since']);
   });
 });
+
+describe('replayBody (raw bodies)', () => {
+  it('replays an unchanged whole body byte for byte, not re-serialized', () => {
+    const { site: _s, machine: _m, ...item } = aStatusMessage();
+    const raw = `  {"machine":"WS-0042" ,"schema":"statmgr/v1","batchId":"${randomUUID()}","site":"P01","messages":[${JSON.stringify(item)}], "seq": 1.0 }`;
+    expect(replayBody(letter({ source: 'poison-queue', raw }))).toBe(raw);
+  });
+
+  it('refuses to replay, as it is, a body whose bytes are not UTF-8 (its raw text holds U+FFFD instead)', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(JSON.stringify(aStatusMessage()).slice(0, -1)),
+      Buffer.from(',"text":"\xff"}', 'latin1'),
+    ]);
+    const kept = letter({ raw: bytes.toString('utf8'), rawBase64: bytes.toString('base64') });
+    expect(() => replayBody(kept)).toThrow(ValidationError);
+    expect(() => replayBody(kept)).toThrow(/not valid UTF-8/);
+  });
+});

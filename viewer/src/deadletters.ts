@@ -19,6 +19,8 @@ interface DeadLetterSummary {
 
 interface DeadLetter extends Omit<DeadLetterSummary, 'rawPreview' | 'rawLength'> {
   raw: string;
+  /** Only when the body's bytes are not UTF-8: all of them, base64-encoded. */
+  rawBase64?: string;
 }
 
 interface ReplayAnswer {
@@ -121,6 +123,12 @@ const showDetail = async (id: string): Promise<void> => {
       ]),
       el('h3', {}, 'Raw body'),
       el('pre', { id: 'raw-body' }, letter.raw),
+      ...(letter.rawBase64 === undefined
+        ? []
+        : [
+            el('h3', {}, 'Raw bytes (base64: they are not UTF-8, the text above shows U+FFFD for them)'),
+            el('pre', { id: 'raw-base64' }, letter.rawBase64),
+          ]),
       button,
       el('p', { id: 'replay-result', role: 'status' }, previous),
     );
