@@ -4,7 +4,7 @@ import { Session } from 'node:inspector';
 import { buildEnvelopes } from '../../lib/agent/build-envelopes';
 import { sampleMessages } from '../../lib/agent/sample-traffic';
 import { disposeRuntime } from '../../lib/runtime';
-import type { FunctionsCore, RegisteredFunction } from '../../lib/local/functions-core';
+import { queueTypedData, type FunctionsCore, type RegisteredFunction } from '../../lib/local/functions-core';
 import { loadFunctions } from '../../lib/local/local-host';
 import { names } from '../../lib/names';
 import { distScript } from './bench-processes';
@@ -55,9 +55,11 @@ const run = async (
         DequeueCount: { json: '1' },
         InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
       };
-      // Through the library's invocation model, as the worker runs it: the library JSON-parses the string
-      // body and builds the context. Log lines, which the worker forwards to the host, are dropped here.
-      await core.invoke(ingest, randomUUID(), { string: body }, metadata, () => undefined);
+      // Through the library's invocation model, as the worker runs it: the body as the host sends it for the
+      // trigger's dataType (bytes for ingest-status), and the context. Log lines, which the worker forwards to
+      // the host, are dropped here.
+      const data = queueTypedData(ingest.trigger, Buffer.from(body, 'utf8'));
+      await core.invoke(ingest, randomUUID(), data, metadata, () => undefined);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));

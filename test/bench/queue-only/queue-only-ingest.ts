@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { queueDeliveryOf } from '../../../functions/shared/queue-delivery';
+import { binaryQueueTrigger } from '../../../functions/shared/binary-queue-trigger';
 import { failsWithError } from '../../../functions/shared/function-app';
 import { names } from '../../../lib/names';
 
@@ -20,8 +21,7 @@ export const queueOnlyIngest = async (_payload: unknown, context: InvocationCont
   context.log('ingested', JSON.stringify({ invocationId: context.invocationId, ...delivery }));
 };
 
-app.storageQueue('bench-queue-only', {
-  queueName: names.queue,
-  connection: names.storageConnection,
+app.generic('bench-queue-only', {
+  trigger: binaryQueueTrigger(names.queue),
   handler: failsWithError(queueOnlyIngest),
 });
