@@ -4,7 +4,13 @@ import {
   isConflict,
   isPreconditionFailed,
 } from '../../lib/cosmos/cosmos-errors';
-import { PermanentError, TransientError } from '../../lib/errors';
+import {
+  describeError,
+  messageOf,
+  NonErrorRejection,
+  PermanentError,
+  TransientError,
+} from '../../lib/errors';
 import { classifyQueueError, isGone } from '../../lib/queue/queue-errors';
 
 describe('classifyCosmosError', () => {
@@ -108,5 +114,69 @@ describe('error classification, exactly (messages name the operation, the status
     expect(isGone({ code: 404 })).toBe(false);
     expect(isGone(null)).toBe(false);
     expect(isGone('404')).toBe(false);
+  });
+});
+
+describe('a thrown value that is not an Error is worded, never as [object Object]', () => {
+  it('words an SDK plain error object by its message, and any other object as JSON', () => {
+    expect(messageOf({ code: 'ECONNRESET', message: 'socket hang up' })).toBe('socket hang up');
+    expect(messageOf({ statusCode: 503 })).toBe('{"statusCode":503}');
+    expect(messageOf({ message: 42 })).toBe('{"message":42}');
+    expect(messageOf('boom')).toBe('boom');
+    expect(messageOf(undefined)).toBe('undefined');
+    expect(messageOf(null)).toBe('null');
+    expect(messageOf(new RangeError('out of range'))).toBe('out of range');
+  });
+
+  it('cuts a long JSON form and says how long it was', () => {
+    const text = messageOf({ body: 'x'.repeat(500) });
+    expect(text).toBe(`{"body":"${'x'.repeat(191)}... (511 characters)`);
+    const exactly = { b: 'y'.repeat(192) }; // 200 characters as JSON: kept whole
+    expect(messageOf(exactly)).toBe(JSON.stringify(exactly));
+  });
+
+  it('words an object that JSON cannot show', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(messageOf(circular)).toBe('an object that cannot be shown as JSON');
+    expect(messageOf({ toJSON: () => undefined })).toBe('an object');
+  });
+
+  it('describes an Error by name and message, anything else as messageOf does', () => {
+    expect(describeError(new TransientError('Cosmos DB unavailable'))).toBe(
+      'TransientError: Cosmos DB unavailable',
+    );
+    expect(describeError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' })).toBe(
+      'getaddrinfo ENOTFOUND x',
+    );
+    expect(describeError({ statusCode: 500 })).toBe('{"statusCode":500}');
+    expect(describeError('plain text')).toBe('plain text');
+  });
+
+  it('names the value a handler rejected with', () => {
+    expect(new NonErrorRejection({ statusCode: 503 }).message).toBe(
+      'the handler rejected with a value that is not an Error: {"statusCode":503}',
+    );
+    expect(new NonErrorRejection(undefined).message).toBe(
+      'the handler rejected with a value that is not an Error: undefined',
+    );
+    expect(new NonErrorRejection('z'.repeat(300)).message).toBe(
+      `the handler rejected with a value that is not an Error: ${'z'.repeat(200)}`,
+    );
+  });
+
+  it('keeps the detail of a plain SDK error object in Storage and Cosmos errors', () => {
+    expect(classifyQueueError({ statusCode: 503, message: 'Server busy\nstack' }, 'op').message).toBe(
+      'op: Storage queue unavailable (503): Server busy',
+    );
+    expect(classifyQueueError({ statusCode: 413 }, 'op').message).toBe(
+      'op: Storage rejected the request (413): {"statusCode":413}',
+    );
+    expect(classifyCosmosError({ statusCode: 400, message: 'bad id' }, 'op').message).toBe(
+      'op: Cosmos DB rejected the document (400): bad id',
+    );
+    expect(classifyCosmosError({ statusCode: 503 }, 'op').message).toBe(
+      'op: Cosmos DB unavailable (503): {"statusCode":503}',
+    );
   });
 });
