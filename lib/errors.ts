@@ -87,12 +87,11 @@ export const isTransient = (error: unknown): error is TransientError => error in
 const maxShownJson = 200;
 
 /**
- * What a thrown value says, never `[object Object]`: an Error's message; an SDK's plain error object (the
- * Cosmos bulk API reports one per operation) by its `message`; any other object as JSON, cut after 200
+ * What a thrown value says, never `[object Object]`: an Error or an SDK's plain error object (the Cosmos
+ * bulk API reports one per operation) by its `message`; any other object as JSON, cut after 200
  * characters; anything else (a string, undefined) as text.
  */
 export const messageOf = (error: unknown): string => {
-  if (error instanceof Error) return error.message;
   if (typeof error !== 'object' || error === null) return String(error);
   const { message } = error as { message?: unknown };
   if (typeof message === 'string') return message;

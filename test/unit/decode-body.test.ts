@@ -89,6 +89,8 @@ describe('decodeBody: a queue trigger payload to a JSON value', () => {
     expect(refusal('hello there')).toEqual([
       `body: is neither JSON nor base64-encoded JSON (Unexpected token 'h', "hello there" is not valid JSON)`,
     ]);
+    // JSON further on does not make the body look like JSON
+    expect(refusal('note: {"a":1}')[0]).toMatch(/^body: is neither JSON nor base64-encoded JSON \(/);
     // base64 characters, but not a whole number of 4-character groups
     expect(refusal('aGVsbG8')[0]).toMatch(/^body: is neither JSON nor base64-encoded JSON \(/);
     // base64 JSON with junk before or after it is not base64

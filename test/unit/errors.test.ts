@@ -11,7 +11,12 @@ import {
   PermanentError,
   TransientError,
 } from '../../lib/errors';
-import { classifyQueueError, isGone } from '../../lib/queue/queue-errors';
+import {
+  classifyQueueError,
+  isGone,
+  isHarmlessCompletionError,
+  isRetriableFetchError,
+} from '../../lib/queue/queue-errors';
 
 describe('classifyCosmosError', () => {
   it.each([429, 503, 408, 500, 449, 401, 403])('treats status %i as transient', (statusCode) => {
@@ -178,5 +183,37 @@ describe('a thrown value that is not an Error is worded, never as [object Object
     expect(classifyCosmosError({ statusCode: 503 }, 'op').message).toBe(
       'op: Cosmos DB unavailable (503): {"statusCode":503}',
     );
+  });
+});
+
+describe('the Storage errors the Functions host tolerates', () => {
+  it('shrugs off a lost pop receipt, a gone message or queue, and a queue being deleted or disabled', () => {
+    expect(isHarmlessCompletionError({ statusCode: 400, code: 'PopReceiptMismatch' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 404, code: 'MessageNotFound' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueBeingDeleted' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueDisabled' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 400, code: 'InvalidQueryParameterValue' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueAlreadyExists' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 403, code: 'AuthorizationFailure' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 500 })).toBe(false);
+    expect(isHarmlessCompletionError({ code: 'PopReceiptMismatch' })).toBe(false);
+    expect(isHarmlessCompletionError(new Error('ECONNREFUSED'))).toBe(false);
+    expect(isHarmlessCompletionError(null)).toBe(false);
+  });
+
+  it('backs off from a missing queue, one being deleted or disabled, and server errors; not from the rest', () => {
+    expect(isRetriableFetchError({ statusCode: 404 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'QueueBeingDeleted' })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'QueueDisabled' })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'Other' })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 500 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 503 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 599 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 499 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 600 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 403 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: '503' })).toBe(false);
+    expect(isRetriableFetchError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(isRetriableFetchError(undefined)).toBe(false);
   });
 });
