@@ -104,6 +104,10 @@ describe('checkRuleFile, at the edges', () => {
       'rules[0].name: must be a string, got 7',
     ]);
     expect(reasonsFor({})).toEqual(['rules: is required']);
+    // a range of strings is refused once, as a malformed id, not also as a reversed range
+    expect(reasonsFor({ rules: [rule({ match: { messageId: ['b', 'a'] } })] })).toEqual([
+      'rules[0] ("noisy info").match.messageId: must be a message id (0 to 65535) or a range [from, to] of two, got an array of 2',
+    ]);
   });
 
   it('lets *.domain allow its subdomains only, whatever the case', () => {
