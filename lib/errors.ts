@@ -83,8 +83,31 @@ export class OutboxWriteError extends StatmgrError {}
 
 export const isTransient = (error: unknown): error is TransientError => error instanceof TransientError;
 
+/** A shown JSON text is cut after this many characters. */
+const maxShownJson = 200;
+
+/**
+ * What a thrown value says, never `[object Object]`: an Error or an SDK's plain error object (the Cosmos
+ * bulk API reports one per operation) by its `message`; any other object as JSON, cut after 200
+ * characters; anything else (a string, undefined) as text.
+ */
+export const messageOf = (error: unknown): string => {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { message } = error as { message?: unknown };
+  if (typeof message === 'string') return message;
+  try {
+    const json = JSON.stringify(error) ?? 'an object';
+    return json.length > maxShownJson
+      ? `${json.slice(0, maxShownJson)}... (${json.length} characters)`
+      : json;
+  } catch {
+    return 'an object that cannot be shown as JSON';
+  }
+};
+
+/** An Error as `Name: message`; any other thrown value as `messageOf` words it. */
 export const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  error instanceof Error ? `${error.name}: ${error.message}` : messageOf(error);
 
 /**
  * A handler rejected with something that is not an Error (`undefined`, `null`, a string). The Node worker
@@ -93,7 +116,7 @@ export const describeError = (error: unknown): string =>
  */
 export class NonErrorRejection extends StatmgrError {
   constructor(value: unknown) {
-    super(`the handler rejected with a value that is not an Error: ${String(value).slice(0, 200)}`);
+    super(`the handler rejected with a value that is not an Error: ${messageOf(value).slice(0, 200)}`);
   }
 }
 

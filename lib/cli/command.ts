@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeError, PermanentError, ValidationError } from '../errors';
+import { describeError, messageOf, PermanentError, ValidationError } from '../errors';
 import { settingsHelp, type SettingName } from '../settings';
 
 /**
@@ -113,7 +113,7 @@ export const parseCommand = <T extends OptionTable>(
       strict: true,
     });
   } catch (cause) {
-    const text = cause instanceof Error ? cause.message : String(cause);
+    const text = messageOf(cause);
     const unknown = /Unknown option '([^']+)'/.exec(text)?.[1];
     const flags = Object.keys(spec.options).map((flag) => `--${flag}`);
     const message = unknown

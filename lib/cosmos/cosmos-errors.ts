@@ -1,4 +1,4 @@
-import { PermanentError, StatmgrError, TransientError } from '../errors';
+import { messageOf, PermanentError, StatmgrError, TransientError } from '../errors';
 
 /** Status codes that mean "the document itself is unacceptable": retrying cannot help. */
 const permanentStatusCodes = new Set([400, 413, 422]);
@@ -32,8 +32,7 @@ export const classifyCosmosError = (error: unknown, what: string): StatmgrError 
   if (error instanceof StatmgrError) return error;
   const status = cosmosStatusOf(error);
   // The bulk API reports each operation's error as a plain object with a `message`, not an Error.
-  const message = (error as { message?: unknown } | null)?.message;
-  const detail = (typeof message === 'string' ? message : String(error)).split('\n')[0];
+  const detail = messageOf(error).split('\n')[0];
   if (status !== undefined && permanentStatusCodes.has(status)) {
     return new PermanentError(`${what}: Cosmos DB rejected the document (${status}): ${detail}`, {
       cause: error,

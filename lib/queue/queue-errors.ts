@@ -1,4 +1,4 @@
-import { PermanentError, StatmgrError, TransientError } from '../errors';
+import { messageOf, PermanentError, StatmgrError, TransientError } from '../errors';
 
 /**
  * Turns a Storage SDK error into a statmgr error. 400 and 413 (a message too large or malformed) are
@@ -10,7 +10,7 @@ export const classifyQueueError = (error: unknown, what: string): StatmgrError =
     statusCode?: unknown;
     code?: unknown;
   };
-  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const detail = messageOf(error).split('\n')[0];
   if (statusCode === 400 || statusCode === 413) {
     return new PermanentError(`${what}: Storage rejected the request (${statusCode}): ${detail}`, {
       cause: error,

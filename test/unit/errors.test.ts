@@ -4,8 +4,19 @@ import {
   isConflict,
   isPreconditionFailed,
 } from '../../lib/cosmos/cosmos-errors';
-import { PermanentError, TransientError } from '../../lib/errors';
-import { classifyQueueError, isGone } from '../../lib/queue/queue-errors';
+import {
+  describeError,
+  messageOf,
+  NonErrorRejection,
+  PermanentError,
+  TransientError,
+} from '../../lib/errors';
+import {
+  classifyQueueError,
+  isGone,
+  isHarmlessCompletionError,
+  isRetriableFetchError,
+} from '../../lib/queue/queue-errors';
 
 describe('classifyCosmosError', () => {
   it.each([429, 503, 408, 500, 449, 401, 403])('treats status %i as transient', (statusCode) => {
@@ -108,5 +119,101 @@ describe('error classification, exactly (messages name the operation, the status
     expect(isGone({ code: 404 })).toBe(false);
     expect(isGone(null)).toBe(false);
     expect(isGone('404')).toBe(false);
+  });
+});
+
+describe('a thrown value that is not an Error is worded, never as [object Object]', () => {
+  it('words an SDK plain error object by its message, and any other object as JSON', () => {
+    expect(messageOf({ code: 'ECONNRESET', message: 'socket hang up' })).toBe('socket hang up');
+    expect(messageOf({ statusCode: 503 })).toBe('{"statusCode":503}');
+    expect(messageOf({ message: 42 })).toBe('{"message":42}');
+    expect(messageOf('boom')).toBe('boom');
+    expect(messageOf(undefined)).toBe('undefined');
+    expect(messageOf(null)).toBe('null');
+    expect(messageOf(new RangeError('out of range'))).toBe('out of range');
+  });
+
+  it('cuts a long JSON form and says how long it was', () => {
+    const text = messageOf({ body: 'x'.repeat(500) });
+    expect(text).toBe(`{"body":"${'x'.repeat(191)}... (511 characters)`);
+    const exactly = { b: 'y'.repeat(192) }; // 200 characters as JSON: kept whole
+    expect(messageOf(exactly)).toBe(JSON.stringify(exactly));
+  });
+
+  it('words an object that JSON cannot show', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(messageOf(circular)).toBe('an object that cannot be shown as JSON');
+    expect(messageOf({ toJSON: () => undefined })).toBe('an object');
+  });
+
+  it('describes an Error by name and message, anything else as messageOf does', () => {
+    expect(describeError(new TransientError('Cosmos DB unavailable'))).toBe(
+      'TransientError: Cosmos DB unavailable',
+    );
+    expect(describeError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' })).toBe(
+      'getaddrinfo ENOTFOUND x',
+    );
+    expect(describeError({ statusCode: 500 })).toBe('{"statusCode":500}');
+    expect(describeError('plain text')).toBe('plain text');
+  });
+
+  it('names the value a handler rejected with', () => {
+    expect(new NonErrorRejection({ statusCode: 503 }).message).toBe(
+      'the handler rejected with a value that is not an Error: {"statusCode":503}',
+    );
+    expect(new NonErrorRejection(undefined).message).toBe(
+      'the handler rejected with a value that is not an Error: undefined',
+    );
+    expect(new NonErrorRejection('z'.repeat(300)).message).toBe(
+      `the handler rejected with a value that is not an Error: ${'z'.repeat(200)}`,
+    );
+  });
+
+  it('keeps the detail of a plain SDK error object in Storage and Cosmos errors', () => {
+    expect(classifyQueueError({ statusCode: 503, message: 'Server busy\nstack' }, 'op').message).toBe(
+      'op: Storage queue unavailable (503): Server busy',
+    );
+    expect(classifyQueueError({ statusCode: 413 }, 'op').message).toBe(
+      'op: Storage rejected the request (413): {"statusCode":413}',
+    );
+    expect(classifyCosmosError({ statusCode: 400, message: 'bad id' }, 'op').message).toBe(
+      'op: Cosmos DB rejected the document (400): bad id',
+    );
+    expect(classifyCosmosError({ statusCode: 503 }, 'op').message).toBe(
+      'op: Cosmos DB unavailable (503): {"statusCode":503}',
+    );
+  });
+});
+
+describe('the Storage errors the Functions host tolerates', () => {
+  it('shrugs off a lost pop receipt, a gone message or queue, and a queue being deleted or disabled', () => {
+    expect(isHarmlessCompletionError({ statusCode: 400, code: 'PopReceiptMismatch' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 404, code: 'MessageNotFound' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueBeingDeleted' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueDisabled' })).toBe(true);
+    expect(isHarmlessCompletionError({ statusCode: 400, code: 'InvalidQueryParameterValue' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 409, code: 'QueueAlreadyExists' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 403, code: 'AuthorizationFailure' })).toBe(false);
+    expect(isHarmlessCompletionError({ statusCode: 500 })).toBe(false);
+    expect(isHarmlessCompletionError({ code: 'PopReceiptMismatch' })).toBe(false);
+    expect(isHarmlessCompletionError(new Error('ECONNREFUSED'))).toBe(false);
+    expect(isHarmlessCompletionError(null)).toBe(false);
+  });
+
+  it('backs off from a missing queue, one being deleted or disabled, and server errors; not from the rest', () => {
+    expect(isRetriableFetchError({ statusCode: 404 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'QueueBeingDeleted' })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'QueueDisabled' })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 409, code: 'Other' })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 500 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 503 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 599 })).toBe(true);
+    expect(isRetriableFetchError({ statusCode: 499 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 600 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: 403 })).toBe(false);
+    expect(isRetriableFetchError({ statusCode: '503' })).toBe(false);
+    expect(isRetriableFetchError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(isRetriableFetchError(undefined)).toBe(false);
   });
 });

@@ -147,6 +147,26 @@ describe('parseQueueMessage: the envelope context a dead letter keeps (for a rep
       ['P03', 'WS-0200'],
     ]);
   });
+
+  it('takes only the default the envelope gives: its site for items that name their machine, and so on', () => {
+    const { site: _s, machine: _m, ...bare } = anEnvelope(1);
+    const { site: _ms, ...noSite } = aStatusMessage({ machine: 'WS-0300' });
+    const { machine: _mm, ...noMachine } = aStatusMessage({ site: 'P04' });
+    const parsed = parseQueueMessage(JSON.stringify({ ...bare, site: 'P05', messages: [noSite] }));
+    expect(parsed.items.map((i) => (i.ok ? [i.message.site, i.message.machine] : i.reasons))).toEqual([
+      ['P05', 'WS-0300'],
+    ]);
+    const other = parseQueueMessage(JSON.stringify({ ...bare, machine: 'WS-0400', messages: [noMachine] }));
+    expect(other.items.map((i) => (i.ok ? [i.message.site, i.message.machine] : i.reasons))).toEqual([
+      ['P04', 'WS-0400'],
+    ]);
+  });
+
+  it('reads a body with a schema but no messages as a broken envelope, not as a bare message', () => {
+    expect(reasonsOf(JSON.stringify({ schema: 'statmgr/v1', batchId: anEnvelope(1).batchId }))).toEqual([
+      'messages: is required',
+    ]);
+  });
 });
 
 describe('rawBodyOf', () => {

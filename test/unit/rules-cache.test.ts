@@ -5,7 +5,8 @@ const named = (name: string): StatusFilterRule => ({ name, match: {}, actions: {
 
 describe('createRulesCache', () => {
   it('reads the rules again once they are older than the refresh interval, not before', async () => {
-    let clock = 0;
+    const start = Date.parse('2026-11-25T13:37:00Z'); // a real clock, not 0: the age is now - loadedAt
+    let clock = start;
     let stored = [named('v1')];
     let reads = 0;
     const cache = createRulesCache(
@@ -18,9 +19,9 @@ describe('createRulesCache', () => {
     );
     expect((await cache.get()).rules).toEqual([named('v1')]);
     stored = [named('v2')];
-    clock = 29_999;
+    clock = start + 29_999;
     expect((await cache.get()).rules).toEqual([named('v1')]);
-    clock = 30_000;
+    clock = start + 30_000;
     expect((await cache.get()).rules).toEqual([named('v2')]);
     expect(reads).toBe(2);
   });

@@ -1,4 +1,9 @@
-import { checkRuleFile, type NotifyPolicy } from '../../lib/rules/validate-rules';
+import {
+  checkRuleFile,
+  hostAllowed,
+  notifyUrlProblem,
+  type NotifyPolicy,
+} from '../../lib/rules/validate-rules';
 import exampleRules from '../../examples/status-filter-rules.json';
 
 const policy: NotifyPolicy = { allowedHosts: ['hooks.example.com', '*.contoso.com'], secretConfigured: true };
@@ -86,5 +91,63 @@ describe('checkRuleFile', () => {
       'rules[0] ("noisy info").actions.notify: needs the setting STATMGR_NOTIFY_SECRET (the signing secret) on the server',
     ]);
     expect(checkRuleFile(body).ok).toBe(true);
+  });
+});
+
+describe('checkRuleFile, at the edges', () => {
+  const notify = (url: string) => ({ rules: [rule({ actions: { notify: { url } } })] });
+
+  it('accepts a range of one id, and names no rule for an entry that is not an object', () => {
+    expect(reasonsFor({ rules: [rule({ match: { messageId: [10, 10] } })] })).toEqual([]);
+    expect(reasonsFor({ rules: [5] })).toEqual(['rules[0]: must be an object, got 5']);
+    expect(reasonsFor({ rules: [{ name: 7, match: {}, actions: {} }] })).toEqual([
+      'rules[0].name: must be a string, got 7',
+    ]);
+    expect(reasonsFor({})).toEqual(['rules: is required']);
+    // a range of strings is refused once, as a malformed id, not also as a reversed range
+    expect(reasonsFor({ rules: [rule({ match: { messageId: ['b', 'a'] } })] })).toEqual([
+      'rules[0] ("noisy info").match.messageId: must be a message id (0 to 65535) or a range [from, to] of two, got an array of 2',
+    ]);
+  });
+
+  it('lets *.domain allow its subdomains only, whatever the case', () => {
+    expect(reasonsFor(notify('https://contoso.com/x'))[0]).toMatch(/is not in STATMGR_NOTIFY_ALLOWED_HOSTS/);
+    expect(reasonsFor(notify('https://evilcontoso.com/x'))[0]).toMatch(
+      /is not in STATMGR_NOTIFY_ALLOWED_HOSTS/,
+    );
+    expect(reasonsFor(notify('https://hooks.example.com.evil.net/x'))[0]).toMatch(/is not in/);
+    expect(hostAllowed('Alerts.Contoso.COM', ['*.CONTOSO.com'])).toBe(true);
+    expect(hostAllowed('HOOKS.example.com', ['hooks.EXAMPLE.com'])).toBe(true);
+    expect(hostAllowed('hooks.example.com', [])).toBe(false);
+  });
+
+  it('says the allowed list is empty, and refuses a password alone', () => {
+    expect(
+      reasonsFor(notify('https://hooks.example.com/x'), { allowedHosts: [], secretConfigured: true }),
+    ).toEqual([
+      'rules[0] ("noisy info").actions.notify.url: host "hooks.example.com" is not in STATMGR_NOTIFY_ALLOWED_HOSTS (empty: loopback only)',
+    ]);
+    expect(reasonsFor(notify('https://:pw@hooks.example.com/x'))).toEqual([
+      'rules[0] ("noisy info").actions.notify.url: must not carry a user name or password',
+    ]);
+    expect(notifyUrlProblem('ftp://hooks.example.com/x', ['hooks.example.com'])).toBe(
+      'must use https, got "ftp://hooks.example.com/x"',
+    );
+    expect(notifyUrlProblem('http://[::1]:8080/hook', [])).toBeUndefined();
+  });
+
+  it('words every broken rule, naming each rule once', () => {
+    expect(
+      reasonsFor({
+        rules: [
+          rule({ name: 'a', match: { messageId: [9, 1] } }),
+          rule({ name: 'a', match: { messageId: 'x' } }),
+        ],
+      }),
+    ).toEqual([
+      'rules[1] ("a").match.messageId: must be a message id (0 to 65535) or a range [from, to] of two, got "x"',
+      'rules[0] ("a").match.messageId: range [9, 1] must have from <= to',
+      'rules[1] ("a").name: is already the name of rules[0]; names must be unique',
+    ]);
   });
 });
