@@ -7,17 +7,15 @@ export const isUuid = (value: string): boolean => uuidPattern.test(value);
 /** statmgr's namespace for name-based ids (a fixed random UUID). */
 export const statmgrNamespace = '6f1c2b7e-3d0a-4f57-9a8e-2f6d1c0b9e41';
 
-const namespaceBytes = new Map<string, Buffer>();
+const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
 
-/** The 16 bytes of a namespace UUID (the few namespaces in use are converted once). */
+/** statmgr's namespace as bytes, converted once: nearly every UUIDv5 uses it. */
+const statmgrNamespaceBytes = uuidBytes(statmgrNamespace);
+
 const bytesOf = (namespace: string): Buffer => {
-  let bytes = namespaceBytes.get(namespace);
-  if (!bytes) {
-    if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got "${namespace}"`);
-    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, bytes);
-  }
-  return bytes;
+  if (namespace === statmgrNamespace) return statmgrNamespaceBytes;
+  if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got "${namespace}"`);
+  return uuidBytes(namespace);
 };
 
 /** Namespace and name, reused by every call (the function is synchronous), grown when a name needs it. */
@@ -29,10 +27,10 @@ let scratch = Buffer.allocUnsafe(256);
  */
 export const uuidV5 = (name: string, namespace: string = statmgrNamespace): string => {
   const prefix = bytesOf(namespace);
-  const size = 16 + Buffer.byteLength(name, 'utf8');
+  const size = 16 + Buffer.byteLength(name);
   if (scratch.length < size) scratch = Buffer.allocUnsafe(size * 2);
   prefix.copy(scratch, 0);
-  scratch.write(name, 16, 'utf8');
+  scratch.write(name, 16);
   const hex = hash('sha1', scratch.subarray(0, size), 'hex');
   // Version 5 in the high nibble of byte 6; the RFC 4122 variant (10xx) in the high bits of byte 8.
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);

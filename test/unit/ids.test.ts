@@ -7,6 +7,28 @@ describe('ids', () => {
     );
   });
 
+  // Vectors from Python: str(uuid.uuid5(uuid.UUID('6f1c2b7e-3d0a-4f57-9a8e-2f6d1c0b9e41'), name)).
+  it("computes statmgr's UUIDv5 of short and long names (a name longer than any earlier one included)", () => {
+    expect(uuidV5('short')).toBe('f8bb6c54-1261-5cfc-a5f6-0d68f0e2d039');
+    // 'long:' + 300 x 'é': 605 bytes of UTF-8, more than the reused buffer holds at first.
+    expect(uuidV5(`long:${'é'.repeat(300)}`)).toBe('1084ba15-56b5-5147-8d93-63adc100f3f2');
+    expect(uuidV5('short')).toBe('f8bb6c54-1261-5cfc-a5f6-0d68f0e2d039');
+  });
+
+  it('refuses a namespace that is not a UUID, naming it', () => {
+    expect(() => uuidV5('x', 'not-a-uuid')).toThrow(
+      new TypeError('namespace must be a UUID, got "not-a-uuid"'),
+    );
+  });
+
+  it('takes a UUID only as the whole text', () => {
+    const uuid = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    expect(isUuid(uuid)).toBe(true);
+    expect(isUuid(uuid.toUpperCase())).toBe(true);
+    expect(isUuid(`x${uuid}`)).toBe(false);
+    expect(isUuid(`${uuid}x`)).toBe(false);
+  });
+
   it('gives the same id for the same batch and position', () => {
     const batch = '0f8fad5b-d9cb-469f-a165-70867728950e';
     expect(statusMessageId(undefined, batch, 3)).toBe(statusMessageId(undefined, batch, 3));
