@@ -24,7 +24,10 @@ const spec = {
     site: { type: 'string', arg: 'CODE', help: 'site code (default P01)' },
     rate: { type: 'string', arg: 'R', help: 'messages per second (default: no limit)' },
     resume: { type: 'boolean', help: 'continue a simulation this outbox already started' },
-    wait: { type: 'boolean', help: 'wait until the server has stored every number (agents summaries)' },
+    wait: {
+      type: 'boolean',
+      help: 'wait until the server has stored every number this run reported (agents summaries)',
+    },
     ...timeoutOption,
     ...reporterOptions,
   },
@@ -61,17 +64,24 @@ const reportAll = async (
   }
 };
 
-/** Polls the agents summaries until each machine's highest contiguous number reaches its last one. */
+/**
+ * Polls the agents summaries until each machine's numbers `[first, last]` are stored as one range. Only the
+ * numbers this run is about: an outbox may hold numbers from before a store that has since been wiped (the
+ * local emulators keep nothing across `npm start`), which are then missing for good.
+ */
 const waitCaughtUp = async (
   site: string,
-  expected: ReadonlyMap<string, number>,
+  expected: ReadonlyMap<string, { readonly first: number; readonly last: number }>,
   timeout: number,
 ): Promise<boolean> => {
   const deadline = Date.now() + timeout;
-  const machines = [...expected.keys()];
+  const machines = [...expected].filter(([, { first, last }]) => first <= last).map(([machine]) => machine);
   while (Date.now() < deadline) {
     const statuses = await agentStatuses(site, machines, 0).catch(() => []);
-    const done = machines.filter((m, i) => (statuses[i]?.highestContiguous ?? 0) >= expected.get(m)!).length;
+    const done = machines.filter((machine, i) => {
+      const { first, last } = expected.get(machine)!;
+      return statuses[i]?.ranges.some((range) => range.first <= first && last <= range.last) ?? false;
+    }).length;
     if (done === machines.length) return true;
     await sleep(250);
   }
@@ -95,10 +105,14 @@ export const simulate = async (args: readonly string[]): Promise<void> => {
     const names = Array.from({ length: machines }, (_, m) => machineName(m));
     const from = values.resume ? names.reduce((sum, m) => sum + reporter.nextSeq(site, m) - 1, 0) : 0;
     if (values.resume) console.log(`resuming at message ${from} of ${count}`);
+    // This run's numbers start here (a resumed simulation's at 1: it is one run, interrupted).
+    const firstOf = new Map(names.map((m) => [m, values.resume ? 1 : reporter.nextSeq(site, m)]));
     const start = new Date();
     await reportAll(reporter, count, (i) => sampleMessage(i, machines, site, start), rate, from);
     printStats(reporter, 'reported');
-    const expected = new Map(names.map((m) => [m, reporter.nextSeq(site, m) - 1]));
+    const expected = new Map(
+      names.map((m) => [m, { first: firstOf.get(m)!, last: reporter.nextSeq(site, m) - 1 }]),
+    );
     const flushed = await reporter.close(timeout);
     clearInterval(timer);
     printStats(reporter, flushed ? 'sent' : 'NOT all sent (still in the outbox)');
@@ -108,7 +122,7 @@ export const simulate = async (args: readonly string[]): Promise<void> => {
       const seconds = ((Date.now() - start.getTime()) / 1000).toFixed(2);
       console.log(
         caughtUp
-          ? `stored: every machine's numbers are contiguous up to its last, ${seconds} s after the first report`
+          ? `stored: every number this run gave each machine, ${seconds} s after the first report`
           : 'not all stored in time',
       );
       if (!caughtUp) process.exitCode = 1;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Container } from '@azure/cosmos';
 import { readAgentStatus, type AgentStatus } from '../../lib/agent-status/agent-status';
 import { AccountSASPermissions, QueueServiceClient } from '@azure/storage-queue';
-import { recordAgentRange } from '../../lib/agent-status/agent-summary';
+import { agentSummaryId, recordAgentRange } from '../../lib/agent-status/agent-summary';
 import { agentQueueClient, authForUrl } from '../../lib/agent/agent-queue';
 import { StatusReporter } from '../../lib/agent/status-reporter';
 import { OutboxFullError } from '../../lib/errors';
@@ -200,6 +200,41 @@ describe('StatusReporter (Azurite behind a switchable TCP proxy, Cosmos emulator
     await reporter.report(aStatusMessage({ machine: 'WS-SAS' }));
     expect(await reporter.close(60_000)).toBe(true);
     await waitUntil(async () => (await statusOf('P01', 'WS-SAS'))?.highestContiguous === 1, 'stored', 60_000);
+  });
+
+  // The local emulators keep nothing across `npm start`, an agent's outbox keeps its numbering: a second run's
+  // --wait must wait for its own numbers, not for ones stored in a store that is gone.
+  it('waits (--wait) for the numbers of its own run, also when earlier numbers are missing for good', async () => {
+    const dir = newDir();
+    const run = () =>
+      startAgentProcess(
+        [
+          'simulate',
+          '--site',
+          'WAIT',
+          '--machines',
+          '2',
+          '--count',
+          '20',
+          '--outbox',
+          dir,
+          '--wait',
+          '--timeout',
+          '60',
+        ],
+        stack().env,
+      );
+    expect(await run().exited).toBe(0);
+    // The store forgets the first run (as a restarted emulator does); the outbox goes on at 11.
+    for (const machine of ['WS-0000', 'WS-0001'])
+      await stack().containers.agents.item(agentSummaryId('WAIT', machine), ['WAIT', machine]).delete();
+    const second = run();
+    const code = await second.exited;
+    expect({ code, output: second.output.join('\n') }).toMatchObject({ code: 0 });
+    expect(
+      second.output.some((line) => line.startsWith('stored: every number this run gave each machine')),
+    ).toBe(true);
+    expect(await statusOf('WAIT', 'WS-0000')).toMatchObject({ highestContiguous: 0, highestSeen: 20 });
   });
 
   it('loses nothing and stores nothing twice when the agent process is SIGKILLed while sending', async () => {
