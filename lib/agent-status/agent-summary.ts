@@ -164,7 +164,13 @@ export const recordAgentRange = async (
   const id = agentSummaryId(range.site, range.machine);
   const incoming: TimedRange = { first: range.first, last: range.last, since: now };
   const item = container.item(id, partitionKey);
+  const failed = (error: unknown) =>
+    classifyCosmosError(
+      error,
+      `recording seq ${range.first}-${range.last} of ${range.site}/${range.machine}`,
+    );
   for (let attempt = 0; attempt < 50; attempt += 1) {
+    let status: number | undefined;
     try {
       const { resource, etag } = await item.patch<AgentSummary>({
         condition: 'FROM c WHERE IS_ARRAY(c.pending)',
@@ -177,34 +183,27 @@ export const recordAgentRange = async (
         await foldStored(container, resource, etag);
       return;
     } catch (error) {
-      const status = cosmosStatusOf(error);
-      try {
-        if (status === 404) {
-          await container.items.create(newSummary(range, incoming, id, now));
-          return;
-        }
-        if (status === 412) {
-          // Written before `pending` existed: fold it and this range, and give it `pending`.
-          const { resource, etag } = await item.read<AgentSummary>();
-          if (resource) {
-            const updated = { ...mergeInto(foldPending(resource), incoming), pending: [], updatedAt: now };
-            await item.replace(updated, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
-            return;
-          }
-        } else {
-          throw error;
-        }
-      } catch (inner) {
-        const innerStatus = cosmosStatusOf(inner);
-        if (innerStatus !== 409 && innerStatus !== 412) {
-          throw classifyCosmosError(
-            inner,
-            `recording seq ${range.first}-${range.last} of ${range.site}/${range.machine}`,
-          );
-        }
-      }
-      await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+      status = cosmosStatusOf(error);
+      if (status !== 404 && status !== 412) throw failed(error);
     }
+    try {
+      if (status === 404) {
+        await container.items.create(newSummary(range, incoming, id, now));
+        return;
+      }
+      // 412: written before `pending` existed: fold it and this range, and give it `pending`.
+      const { resource, etag } = await item.read<AgentSummary>();
+      if (resource) {
+        const updated = { ...mergeInto(foldPending(resource), incoming), pending: [], updatedAt: now };
+        await item.replace(updated, { accessCondition: { type: 'IfMatch', condition: etag ?? '' } });
+        return;
+      }
+    } catch (error) {
+      // 409: created meanwhile; 412: changed meanwhile. Patch again.
+      const raced = cosmosStatusOf(error);
+      if (raced !== 409 && raced !== 412) throw failed(error);
+    }
+    await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
   }
   throw new TransientError(`recording seq of ${range.site}/${range.machine}: too many concurrent updates`);
 };

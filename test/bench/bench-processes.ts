@@ -142,23 +142,30 @@ export interface HandlerCpu {
   readonly createRequestCpuUs: number;
 }
 
+/** Runs a bench script of test/bench to its end and returns the JSON line it prints (starting with `prefix`). */
+const jsonLineOf = async <T>(
+  script: string,
+  args: readonly (string | number)[],
+  env: Readonly<Record<string, string>>,
+  prefix: string,
+): Promise<T> => {
+  const { child, readyLine, warnings } = await startNode(
+    distScript('test', 'bench', script),
+    args.map(String),
+    env,
+    (line) => line.startsWith(prefix),
+  );
+  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+  if (child.exitCode !== 0) throw new Error(`${script} exited ${child.exitCode}: ${warnings.join('\n')}`);
+  return JSON.parse(readyLine) as T;
+};
+
 /** Runs test/bench/handler-cpu-main.js (the ingest handler alone) and returns its JSON line. */
-export const measureHandlerCpu = async (
+export const measureHandlerCpu = (
   env: Readonly<Record<string, string>>,
   messages: number,
   machines: number,
-): Promise<HandlerCpu> => {
-  const { child, readyLine, warnings } = await startNode(
-    distScript('test', 'bench', 'handler-cpu-main.js'),
-    [String(messages), String(machines)],
-    env,
-    (line) => line.startsWith('{"messages"'),
-  );
-  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
-  if (child.exitCode !== 0)
-    throw new Error(`handler-cpu-main exited ${child.exitCode}: ${warnings.join('\n')}`);
-  return JSON.parse(readyLine) as HandlerCpu;
-};
+): Promise<HandlerCpu> => jsonLineOf('handler-cpu-main.js', [messages, machines], env, '{"messages"');
 
 export interface QueueSideCpu {
   readonly statusMessages: number;
@@ -166,19 +173,8 @@ export interface QueueSideCpu {
 }
 
 /** Runs test/bench/queue-cpu-main.js (the local host with a function that does nothing) and returns its JSON line. */
-export const measureQueueSideCpu = async (
+export const measureQueueSideCpu = (
   env: Readonly<Record<string, string>>,
   messages: number,
   machines: number,
-): Promise<QueueSideCpu> => {
-  const { child, readyLine, warnings } = await startNode(
-    distScript('test', 'bench', 'queue-cpu-main.js'),
-    [String(messages), String(machines)],
-    env,
-    (line) => line.startsWith('{"statusMessages"'),
-  );
-  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
-  if (child.exitCode !== 0)
-    throw new Error(`queue-cpu-main exited ${child.exitCode}: ${warnings.join('\n')}`);
-  return JSON.parse(readyLine) as QueueSideCpu;
-};
+): Promise<QueueSideCpu> => jsonLineOf('queue-cpu-main.js', [messages, machines], env, '{"statusMessages"');

@@ -9,6 +9,7 @@ import { loadFunctions } from '../../lib/local/local-host';
 import { names } from '../../lib/names';
 import { distScript } from './bench-processes';
 import { measureRequestCpu } from './request-cpu';
+import { forEachConcurrently } from './run-load';
 
 /**
  * The worker's share of the CPU (what the Node worker does in Azure: the queue trigger's JSON parse, then the
@@ -45,25 +46,19 @@ const run = async (
   ingest: RegisteredFunction,
   bodies: readonly string[],
   inFlight: number,
-): Promise<void> => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const metadata = {
-        Id: { json: JSON.stringify(randomUUID()) },
-        DequeueCount: { json: '1' },
-        InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
-      };
-      // Through the library's invocation model, as the worker runs it: the body as the host sends it for the
-      // trigger's dataType (bytes for ingest-status), and the context. Log lines, which the worker forwards to
-      // the host, are dropped here.
-      const data = queueTypedData(ingest.trigger, Buffer.from(body, 'utf8'));
-      await core.invoke(ingest, randomUUID(), data, metadata, () => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-};
+): Promise<void> =>
+  forEachConcurrently(bodies, inFlight, async (body) => {
+    const metadata = {
+      Id: { json: JSON.stringify(randomUUID()) },
+      DequeueCount: { json: '1' },
+      InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
+    };
+    // Through the library's invocation model, as the worker runs it: the body as the host sends it for the
+    // trigger's dataType (bytes for ingest-status), and the context. Log lines, which the worker forwards to
+    // the host, are dropped here.
+    const data = queueTypedData(ingest.trigger, Buffer.from(body, 'utf8'));
+    await core.invoke(ingest, randomUUID(), data, metadata, () => undefined);
+  });
 
 const main = async (): Promise<void> => {
   const messages = Number(messagesArg);

@@ -10,6 +10,7 @@ import { createQueueServiceClient } from '../../lib/queue/queue-client';
 import { hostJsonPath } from '../../lib/util/paths';
 import { waitUntil } from '../../lib/util/wait-until';
 import type * as QueueOnly from './queue-only/queue-only-ingest';
+import { forEachConcurrently } from './run-load';
 
 /**
  * The Functions host's share of the CPU, measured alone: the local host with the project's host.json runs a
@@ -31,11 +32,9 @@ const main = async (): Promise<void> => {
   const bodies = buildEnvelopes(sampleMessages(Number(messagesArg), Number(machinesArg))).map((envelope) =>
     JSON.stringify(envelope),
   );
-  let next = 0;
-  const send = async (): Promise<void> => {
-    while (next < bodies.length) await queue.sendMessage(bodies[next++]!, { messageTimeToLive: -1 });
-  };
-  await Promise.all(Array.from({ length: 16 }, send));
+  await forEachConcurrently(bodies, 16, async (body) => {
+    await queue.sendMessage(body, { messageTimeToLive: -1 });
+  });
   const folder = join(__dirname, 'queue-only');
   const before = cpuMs();
   const warnings: string[] = [];

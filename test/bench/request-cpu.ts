@@ -6,6 +6,7 @@ import { parseQueueMessage } from '../../lib/message/parse-queue-message';
 import { toDocument } from '../../lib/message/to-document';
 import type { StoredStatusMessage } from '../../lib/message/types';
 import { getRuntime } from '../../lib/runtime';
+import { forEachConcurrently } from './run-load';
 
 /** CPU time (user + system) of this process while `work` runs, in microseconds. */
 const cpuOf = async (work: () => Promise<void>): Promise<number> => {
@@ -13,15 +14,6 @@ const cpuOf = async (work: () => Promise<void>): Promise<number> => {
   await work();
   const used = process.cpuUsage(before);
   return used.user + used.system;
-};
-
-/** Runs `count` calls of `call`, `inFlight` at a time. */
-const inParallel = async (count: number, inFlight: number, call: (i: number) => Promise<void>) => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) await call(next++);
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
 };
 
 /**
@@ -51,21 +43,15 @@ export const measureRequestCpu = async (
   });
   const keyOf = (document: StoredStatusMessage): [string, string] => [document.site, document.machine];
   const batchCpu = await cpuOf(() =>
-    inParallel(batches.length, inFlight, async (i) => {
-      const result = await storeDocuments(containers.messages, batches[i]!, keyOf);
-      if (result.created !== batches[i]!.length)
-        throw new Error('the request bench stored too few documents');
+    forEachConcurrently(batches, inFlight, async (batch) => {
+      const result = await storeDocuments(containers.messages, batch, keyOf);
+      if (result.created !== batch.length) throw new Error('the request bench stored too few documents');
     }),
   );
+  const numbers = Array.from({ length: calls }, (_, n) => n);
   const createCpu = await cpuOf(() =>
-    inParallel(calls, inFlight, async (i) => {
-      await containers.summaries.items.create({
-        id: randomUUID(),
-        site: 'BENCH',
-        kind: 'bench',
-        n: i,
-        at: now,
-      });
+    forEachConcurrently(numbers, inFlight, async (n) => {
+      await containers.summaries.items.create({ id: randomUUID(), site: 'BENCH', kind: 'bench', n, at: now });
     }),
   );
   return {

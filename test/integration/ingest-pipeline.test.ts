@@ -18,6 +18,12 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     await host?.stop();
   });
 
+  /** A write of status messages reaching Cosmos (through the strict front), not a query. */
+  const isWrite = (entry: { method: string; path: string; headers: Record<string, unknown> }): boolean =>
+    entry.method === 'POST' &&
+    entry.path.includes('/colls/status-messages/') &&
+    !String(entry.headers['content-type']).includes('query');
+
   const queueIsEmpty = async (): Promise<boolean> =>
     ((await stack().queues.main.getProperties()).approximateMessagesCount ?? 0) === 0;
 
@@ -110,10 +116,6 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     // Only the host under test may take the message.
     await host.stop();
     const second = await startHostProcess(stack().env);
-    const isWrite = (entry: { method: string; path: string; headers: Record<string, unknown> }): boolean =>
-      entry.method === 'POST' &&
-      entry.path.includes('/colls/status-messages/') &&
-      !String(entry.headers['content-type']).includes('query');
     // Cosmos answers writes slowly (3 s, within the host's 10 s drain time).
     cosmosFront.setFault({ kind: 'slow', delayMs: 3000, match: isWrite });
     try {
@@ -140,10 +142,6 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     await host.stop();
     // A grace of 1 s against a write that takes 6 s: the host must give up the message, not delete it.
     const draining = await startHostProcess(stack().env, { STATMGR_DRAIN_SECONDS: '1' });
-    const isWrite = (entry: { method: string; path: string; headers: Record<string, unknown> }): boolean =>
-      entry.method === 'POST' &&
-      entry.path.includes('/colls/status-messages/') &&
-      !String(entry.headers['content-type']).includes('query');
     cosmosFront.setFault({ kind: 'slow', delayMs: 6000, match: isWrite });
     const envelope = anEnvelope(3, { machine: `WS-${randomUUID().slice(0, 6)}` });
     let next: HostProcess | undefined;
