@@ -1,6 +1,7 @@
 import { BulkOperationType, type Container, type OperationInput, type PartitionKey } from '@azure/cosmos';
 import { PermanentError, TransientError } from '../errors';
 import { classifyCosmosError, cosmosStatusOf } from './cosmos-errors';
+import { createBatch, maxBatchOperations } from './create-batch';
 
 export interface StoreResult<T> {
   /** Documents written by this call. */
@@ -35,51 +36,7 @@ export interface StoreOptions {
   readonly contentHash?: (value: Readonly<Record<string, unknown>>) => string;
 }
 
-/** Cosmos DB limit: operations in one transactional batch (which must also stay under 2 MB). */
-const maxBatchOperations = 100;
-
 const partitionKeyText = (key: PartitionKey): string => JSON.stringify(key);
-
-/**
- * Writes documents that share one logical partition as one transactional batch: one request, no client-side
- * batching delay. Returns undefined when the batch did not commit as a whole (a 409 from an earlier delivery,
- * throttling, an outage): the caller then writes them with the bulk API, which reports each document's own
- * outcome. On real Cosmos a failed batch wrote nothing; on the emulator (not atomic) the documents before
- * the failure did land, and the bulk path sees them as 409s. Either way each document is stored once.
- */
-const createAsBatch = async <T extends { id: string }>(
-  container: Container,
-  documents: readonly T[],
-  partitionKey: PartitionKey,
-): Promise<StoreResult<T> | undefined> => {
-  const operations: OperationInput[] = documents.map((document) => ({
-    operationType: BulkOperationType.Create,
-    resourceBody: { ...document },
-  }));
-  let results;
-  try {
-    // return=minimal: Cosmos need not echo every document back (the emulator ignores it and still does).
-    const response = await container.items.batch(operations, partitionKey, {
-      contentResponseOnWriteEnabled: false,
-    });
-    results = response.result ?? [];
-  } catch {
-    return undefined;
-  }
-  const committed =
-    results.length === documents.length &&
-    results.every((result) => result.statusCode >= 200 && result.statusCode < 300);
-  if (!committed) return undefined;
-  const requestCharge = results.reduce((sum, result) => sum + (result.requestCharge ?? 0), 0);
-  return {
-    created: documents.length,
-    duplicates: 0,
-    alreadyStored: [],
-    conflicts: [],
-    rejected: [],
-    requestCharge,
-  };
-};
 
 /**
  * Splits documents that got a 409 into true duplicates (what is stored has the same content hash) and id
@@ -145,8 +102,19 @@ export const storeDocuments = async <T extends { id: string }>(
     documents.length <= maxBatchOperations &&
     documents.every((document) => partitionKeyText(partitionKeyOf(document)) === key)
   ) {
-    const batched = await createAsBatch(container, documents, partitionKey);
-    if (batched) return batched;
+    // One request; when it does not commit as a whole, the bulk API below reports each document's own outcome
+    // (on the emulator, not atomic, the documents before the failure did land: the bulk path sees their 409s).
+    const requestCharge = await createBatch(container, documents, partitionKey);
+    if (requestCharge !== undefined) {
+      return {
+        created: documents.length,
+        duplicates: 0,
+        alreadyStored: [],
+        conflicts: [],
+        rejected: [],
+        requestCharge,
+      };
+    }
   }
   const operations: OperationInput[] = documents.map((document) => ({
     operationType: BulkOperationType.Create,

@@ -1,5 +1,6 @@
 import type { Container } from '@azure/cosmos';
-import { classifyCosmosError, isConflict } from '../cosmos/cosmos-errors';
+import { CoalescedCreates } from '../cosmos/coalesced-creates';
+import { classifyCosmosError } from '../cosmos/cosmos-errors';
 import type { StoreResult } from '../cosmos/store-documents';
 import { statusMessageId } from '../message/ids';
 import type { ParsedQueueMessage } from '../message/parse-queue-message';
@@ -115,12 +116,19 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
   return [...groups.values()];
 };
 
+/** One per summaries container: the deltas of concurrent invocations for one site share a request. */
+const deltaWriters = new WeakMap<Container, CoalescedCreates<SummaryDelta>>();
+
 const createDelta = async (summaries: Container, delta: SummaryDelta): Promise<void> => {
+  let writer = deltaWriters.get(summaries);
+  if (!writer) {
+    writer = new CoalescedCreates<SummaryDelta>(summaries, (document) => document.site);
+    deltaWriters.set(summaries, writer);
+  }
   try {
-    await summaries.items.create(delta);
+    // `exists` (409): this body's counts are in already (an earlier delivery wrote them). Nothing to add.
+    await writer.create(delta);
   } catch (error) {
-    // 409: this body's counts are in already (an earlier delivery wrote them). Nothing to add.
-    if (isConflict(error)) return;
     throw classifyCosmosError(
       error,
       `recording the summary of batch ${delta.batchId} for site ${delta.site}`,

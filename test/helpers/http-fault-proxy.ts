@@ -85,6 +85,8 @@ export interface LoggedRequest {
   /** The status the client got, and whether the proxy made it up (a fault or a refusal). */
   status: number;
   answeredBy: 'target' | 'fault' | 'check';
+  /** For a Cosmos batch or bulk request: how many operations it carried. */
+  readonly operations?: number;
 }
 
 export interface HttpFaultProxy {
@@ -101,6 +103,15 @@ export interface HttpFaultProxy {
   setFault(fault: HttpFault | undefined): void;
   close(): Promise<void>;
 }
+
+/** A request or answer body as JSON, or undefined when it is not JSON. */
+export const parsedBody = (body: Buffer): unknown => {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};
 
 const cosmosEmulatorRoot = dirname(require.resolve('@vercel/cosmosdb-server/package.json'));
 
@@ -199,6 +210,9 @@ export const startHttpFaultProxy = async (options: {
       at: Date.now(),
       status: 0,
       answeredBy: 'target',
+      ...(request.headers['x-ms-cosmos-is-batch-request'] === 'true'
+        ? { operations: (parsedBody(body) as unknown[] | undefined)?.length }
+        : {}),
     };
     log.push(entry);
     const active = takeFault(request);

@@ -1,5 +1,11 @@
 import { names } from '../../lib/names';
-import type { Answer, ProxiedRequest, Refusal, RequestCheck } from './http-fault-proxy';
+import {
+  parsedBody as parsed,
+  type Answer,
+  type ProxiedRequest,
+  type Refusal,
+  type RequestCheck,
+} from './http-fault-proxy';
 
 /**
  * The partition key checks Cosmos DB makes and @vercel/cosmosdb-server does not (it honours only the first
@@ -22,6 +28,8 @@ const partitionKeyPaths: Readonly<Record<string, readonly string[]>> = {
   [names.messagesContainer]: names.messagesPartitionKeyPaths,
   [names.agentsContainer]: names.messagesPartitionKeyPaths,
   [names.deadlettersContainer]: [names.deadlettersPartitionKeyPath],
+  [names.summariesContainer]: [names.summariesPartitionKeyPath],
+  [names.rulesContainer]: [names.rulesPartitionKeyPath],
 };
 
 const mismatch = 1001;
@@ -106,14 +114,6 @@ const normalise = (key: unknown): string | undefined => {
 const header = (request: ProxiedRequest, name: string): string | undefined => {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-};
-
-const parsed = (body: Buffer): unknown => {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 };
 
 /** A bulk request: a batch request that is not atomic (each operation succeeds or fails on its own). */

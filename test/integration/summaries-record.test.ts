@@ -283,6 +283,33 @@ describe('summaries on ingest (Cosmos emulator)', () => {
     ]);
   });
 
+  it('counts the envelopes of one site ingested together once each, their deltas sharing a request', async () => {
+    const site = 'S-TOGETHER';
+    const bodies = Array.from({ length: 6 }, (_, i) =>
+      envelopeOf(site, [message('info'), message('error', `SMS_${i}`)], { machine: `WS-${i}` }),
+    );
+    const front = stack().cosmosFront;
+    const isDeltaWrite = (request: { method: string; path: string; headers: Record<string, unknown> }) =>
+      request.method === 'POST' &&
+      request.path.includes('/colls/summaries/docs') &&
+      request.headers['x-ms-documentdb-is-upsert'] !== 'true' &&
+      !String(request.headers['content-type']).includes('query');
+    const from = front.log.length;
+    // The first delta write is held: the other envelopes' deltas arrive while it is in flight.
+    front.setFault({ kind: 'slow', delayMs: 500, times: 1, match: isDeltaWrite });
+    try {
+      await Promise.all(bodies.map((body) => ingestQueueMessage(body, delivery(), deps())));
+    } finally {
+      front.setFault(undefined);
+    }
+    const deltaWrites = front.log.slice(from).filter(isDeltaWrite);
+    expect(deltaWrites.map((write) => write.operations ?? 'single')).toEqual(['single', 5]);
+    expect(await countsOf(site)).toEqual({
+      SMS_A: { info: 6, warning: 0, error: 0 },
+      ...Object.fromEntries(bodies.map((_, i) => [`SMS_${i}`, { info: 0, warning: 0, error: 1 }])),
+    });
+  });
+
   it('leaves every summary equal to the recount from the stored documents (all the cases above)', async () => {
     expect(await summaryMismatches(stack().containers)).toEqual([]);
   });
