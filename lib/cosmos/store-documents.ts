@@ -1,7 +1,7 @@
 import { BulkOperationType, type Container, type OperationInput, type PartitionKey } from '@azure/cosmos';
 import { PermanentError, TransientError } from '../errors';
 import { classifyCosmosError, cosmosStatusOf } from './cosmos-errors';
-import { createBatch, maxBatchOperations } from './create-batch';
+import { maxBatchOperations, writeBatch } from './write-batch';
 
 export interface StoreResult<T> {
   /** Documents written by this call. */
@@ -104,7 +104,11 @@ export const storeDocuments = async <T extends { id: string }>(
   ) {
     // One request; when it does not commit as a whole, the bulk API below reports each document's own outcome
     // (on the emulator, not atomic, the documents before the failure did land: the bulk path sees their 409s).
-    const requestCharge = await createBatch(container, documents, partitionKey);
+    const requestCharge = await writeBatch(
+      container,
+      documents.map((document) => ({ kind: 'create', document })),
+      partitionKey,
+    );
     if (requestCharge !== undefined) {
       return {
         created: documents.length,

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { CoalescedCreates } from '../cosmos/coalesced-creates';
+import { CoalescedWrites } from '../cosmos/coalesced-writes';
 import { classifyCosmosError } from '../cosmos/cosmos-errors';
 import type { StoreResult } from '../cosmos/store-documents';
 import { statusMessageId } from '../message/ids';
@@ -116,18 +116,25 @@ const groupsOf = (counted: readonly Counted[]): SummaryGroup[] => {
   return [...groups.values()];
 };
 
-/** One per summaries container: the deltas of concurrent invocations for one site share a request. */
-const deltaWriters = new WeakMap<Container, CoalescedCreates<SummaryDelta>>();
+/**
+ * One per summaries container: the deltas and presence writes of concurrent invocations for one site share a
+ * request (one transactional batch).
+ */
+const summaryWriters = new WeakMap<Container, CoalescedWrites<SummaryDelta | SummaryPresence>>();
+
+const summaryWriterOf = (summaries: Container): CoalescedWrites<SummaryDelta | SummaryPresence> => {
+  let writer = summaryWriters.get(summaries);
+  if (!writer) {
+    writer = new CoalescedWrites<SummaryDelta | SummaryPresence>(summaries, (document) => document.site);
+    summaryWriters.set(summaries, writer);
+  }
+  return writer;
+};
 
 const createDelta = async (summaries: Container, delta: SummaryDelta): Promise<void> => {
-  let writer = deltaWriters.get(summaries);
-  if (!writer) {
-    writer = new CoalescedCreates<SummaryDelta>(summaries, (document) => document.site);
-    deltaWriters.set(summaries, writer);
-  }
   try {
     // `exists` (409): this body's counts are in already (an earlier delivery wrote them). Nothing to add.
-    await writer.create(delta);
+    await summaryWriterOf(summaries).create(delta);
   } catch (error) {
     throw classifyCosmosError(
       error,
@@ -218,7 +225,7 @@ const touchPresence = async (
   await Promise.all(
     [...due.values()].map(async (presence) => {
       try {
-        await summaries.items.upsert(presence);
+        await summaryWriterOf(summaries).upsert(presence);
       } catch (error) {
         throw classifyCosmosError(error, `recording that ${presence.kind} ${presence.name} reported`);
       }

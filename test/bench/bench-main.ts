@@ -374,7 +374,7 @@ const main = async (): Promise<void> => {
   const hostCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host);
   const hostRunningCpuUsPerMsg = perMsg(pipeline.cpuSeconds.host - pipeline.cpuSeconds.hostStartup);
   log(
-    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler; ${hostRunningCpuUsPerMsg} us without its start-up); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s), ${handler.handlerNumberedCpuUsPerMsg} us with envelopes numbered as an agent numbers them`,
+    `CPU per status message: host process ${hostCpuUsPerMsg} us (queue work + handler; ${hostRunningCpuUsPerMsg} us without its start-up); the handler alone ${handler.handlerCpuUsPerMsg} us (${handler.messages} messages in ${handler.seconds} s), ${handler.handlerNumberedCpuUsPerMsg} us with envelopes numbered as an agent numbers them, ${handler.handlerFleetCpuUsPerMsg} us for a fleet's envelopes of 10 (each from a machine reporting once in the run)`,
   );
   log(
     `CPU per status message of the queue work alone (the local host running a function that does nothing): ${queueSide.queueSideCpuUsPerMsg} us`,
@@ -432,6 +432,7 @@ const main = async (): Promise<void> => {
       hostCpuUsPerMsg,
       handlerCpuUsPerMsg: handler.handlerCpuUsPerMsg,
       handlerNumberedCpuUsPerMsg: handler.handlerNumberedCpuUsPerMsg,
+      handlerFleetCpuUsPerMsg: handler.handlerFleetCpuUsPerMsg,
       hostRunningCpuUsPerMsg,
       queueSideCpuUsPerMsg: queueSide.queueSideCpuUsPerMsg,
       hostStartupCpuSeconds: pipeline.cpuSeconds.hostStartup,

@@ -137,6 +137,8 @@ export interface HandlerCpu {
   readonly handlerCpuUsPerMsg: number;
   /** The same with envelopes numbered as an agent numbers them (the ingest records the agent's range too). */
   readonly handlerNumberedCpuUsPerMsg: number;
+  /** The same for a fleet's traffic: envelopes of 10, each from a machine of one site reporting once in the run. */
+  readonly handlerFleetCpuUsPerMsg: number;
   /** CPU of one transactional batch of 100 documents, and of one small create, in microseconds. */
   readonly batchRequestCpuUs: number;
   readonly createRequestCpuUs: number;

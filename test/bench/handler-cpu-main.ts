@@ -18,11 +18,17 @@ import { forEachConcurrently } from './run-load';
  * invocations in flight, against the Cosmos emulator of the environment. No queue work happens here (that
  * is the Functions host's share), so this process's CPU time per status message is the handler's.
  * Then, for the arithmetic in docs/performance.md, the CPU of one Cosmos request of each kind the ingest makes.
- * The same with envelopes numbered as lib/agent numbers them (the agent's sequence range is recorded too).
+ * The same with envelopes numbered as lib/agent numbers them (the agent's sequence range is recorded too), and
+ * as a fleet sends them: envelopes of 10 messages from machines (of `fleetSites` sites, default 1: a
+ * Configuration Manager primary site has thousands of clients) that each report once in the run (in a fleet
+ * whose machines report every few minutes, every envelope refreshes its machine's presence; not numbered, so
+ * that this figure holds the presence and the numbered one the agent's range).
+ * Arguments: [messages] [machines] [in flight] [fleet sites] [profile path].
  * Prints one JSON line: {"messages","seconds","handlerCpuUsPerMsg","systemUsPerMsg",
- * "handlerNumberedCpuUsPerMsg","batchRequestCpuUs","createRequestCpuUs"}.
+ * "handlerNumberedCpuUsPerMsg","handlerFleetCpuUsPerMsg","batchRequestCpuUs","createRequestCpuUs"}.
  */
-const [messagesArg = '20000', machinesArg = '50', inFlightArg = '16', profilePath] = process.argv.slice(2);
+const [messagesArg = '20000', machinesArg = '50', inFlightArg = '16', fleetSitesArg = '1', profilePath] =
+  process.argv.slice(2);
 
 /** Profiles `work` alone (not the warm-up) with the inspector, into `path` when given. */
 const profiled = async (path: string | undefined, work: () => Promise<void>): Promise<void> => {
@@ -83,6 +89,20 @@ const main = async (): Promise<void> => {
       nextSeq.set(key, Math.max(nextSeq.get(key) ?? 1, envelope.seq! + envelope.messages.length));
       return JSON.stringify(envelope);
     });
+  // A fleet: `fleetSites` sites, envelopes of 10 messages, each from a machine seen once in the run (`run` names the
+  // sites, so the warm-up's machines are not the measured run's).
+  const fleetSites = Number(fleetSitesArg);
+  const fleetBodiesOf = (count: number, run: string): string[] => {
+    const perSite = Array.from({ length: fleetSites }, (_, s) =>
+      buildEnvelopes(sampleMessages(count / fleetSites, count / fleetSites / 10, `${run}${s}`)).map(
+        (envelope) => JSON.stringify(envelope),
+      ),
+    );
+    // Interleaved, as envelopes of many sites arrive together.
+    return perSite[0]!.flatMap((_, i) =>
+      perSite.flatMap((bodies) => (i < bodies.length ? [bodies[i]!] : [])),
+    );
+  };
   const measure = async (bodies: readonly string[], profile?: string): Promise<NodeJS.CpuUsage> => {
     const before = process.cpuUsage();
     await profiled(profile, () => run(core, ingest, bodies, inFlight));
@@ -98,6 +118,8 @@ const main = async (): Promise<void> => {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await run(core, ingest, numberedBodiesOf(Math.min(5000, messages)), inFlight);
   const numbered = await measure(numberedBodiesOf(messages));
+  await run(core, ingest, fleetBodiesOf(Math.min(5000, messages), 'FW'), inFlight);
+  const fleet = await measure(fleetBodiesOf(messages, 'F'));
   const requests = await measureRequestCpu(200, inFlight);
   disposeRuntime();
   console.log(
@@ -107,6 +129,7 @@ const main = async (): Promise<void> => {
       handlerCpuUsPerMsg: perMsg(cpu),
       systemUsPerMsg: Math.round((cpu.system / messages) * 10) / 10,
       handlerNumberedCpuUsPerMsg: perMsg(numbered),
+      handlerFleetCpuUsPerMsg: perMsg(fleet),
       ...requests,
     }),
   );

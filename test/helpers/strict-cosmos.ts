@@ -22,7 +22,8 @@ import {
  * fails, the documents the batch created are deleted again, the failed operation keeps its status, the others
  * answer 424 (failed dependency), and the batch answers with the failed operation's status.
  * Gaps (not checked): delete and patch with a wrong key, queries scoped to a partition; undoing a failed
- * batch's upserts, replaces and deletes (statmgr's batches only create).
+ * batch's upserts, replaces and deletes (statmgr's batches create, and upsert summary presence, which the
+ * fallback upserts again whatever the batch left).
  */
 const partitionKeyPaths: Readonly<Record<string, readonly string[]>> = {
   [names.messagesContainer]: names.messagesPartitionKeyPaths,

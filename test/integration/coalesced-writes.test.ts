@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../lib/config';
-import { CoalescedCreates, type CreateOutcome } from '../../lib/cosmos/coalesced-creates';
+import { CoalescedWrites, type WriteOutcome } from '../../lib/cosmos/coalesced-writes';
 import { createCosmosClient, openContainers } from '../../lib/cosmos/cosmos-client';
 import { useEmulators } from '../helpers/emulators';
 
@@ -11,16 +11,16 @@ interface Doc {
 }
 
 /**
- * CoalescedCreates on the Cosmos emulator, behind the strict front (which checks each batch's partition key
+ * CoalescedWrites on the Cosmos emulator, behind the strict front (which checks each batch's partition key
  * and makes batches atomic, as Cosmos does). Documents go to the `summaries` container (partition key /site);
  * each test uses sites of its own.
  */
-describe('CoalescedCreates (Cosmos emulator)', () => {
+describe('CoalescedWrites (Cosmos emulator)', () => {
   const stack = useEmulators();
   const docsOf = (site: string, count: number): Doc[] =>
     Array.from({ length: count }, (_, n) => ({ id: randomUUID(), site, n }));
-  const writerOf = (): CoalescedCreates<Doc> =>
-    new CoalescedCreates<Doc>(stack().containers.summaries, (doc) => doc.site);
+  const writerOf = (): CoalescedWrites<Doc> =>
+    new CoalescedWrites<Doc>(stack().containers.summaries, (doc) => doc.site);
 
   /** The writes since `from`: `single` creates, and `batch:N` for a transactional batch of N operations. */
   const writesSince = (from: number): string[] =>
@@ -46,7 +46,7 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
   it('sends a document that finds its partition idle at once, alone', async () => {
     const from = stack().cosmosFront.log.length;
     const [doc] = docsOf('CC-ALONE', 1);
-    await expect(writerOf().create(doc!)).resolves.toBe('created');
+    await expect(writerOf().create(doc!)).resolves.toBe('written');
     expect(writesSince(from)).toEqual(['single']);
     expect(await storedIds('CC-ALONE')).toEqual([doc!.id]);
   });
@@ -56,7 +56,7 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
     const docs = docsOf('CC-TOGETHER', 11);
     const from = stack().cosmosFront.log.length;
     const outcomes = await Promise.all(docs.map((doc) => writer.create(doc)));
-    expect(outcomes).toEqual(docs.map(() => 'created'));
+    expect(outcomes).toEqual(docs.map(() => 'written'));
     // The first went alone; the ten that came while it was in flight went as one batch.
     expect(writesSince(from)).toEqual(['single', 'batch:10']);
     expect(await storedIds('CC-TOGETHER')).toEqual(idsOf(docs));
@@ -70,7 +70,7 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
     const outcomes = await Promise.all(
       [a[0]!, b[0]!, a[1]!, b[1]!, a[2]!, b[2]!].map((doc) => writer.create(doc)),
     );
-    expect(outcomes).toEqual(Array(6).fill('created'));
+    expect(outcomes).toEqual(Array(6).fill('written'));
     expect(writesSince(from).sort()).toEqual(['batch:2', 'batch:2', 'single', 'single']);
     expect(stack().cosmosFront.refusals).toEqual([]);
     expect(await storedIds('CC-PART-A')).toEqual(idsOf(a));
@@ -83,10 +83,42 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
     const writer = writerOf();
     const from = stack().cosmosFront.log.length;
     const outcomes = await Promise.all(docs.map((doc) => writer.create(doc)));
-    expect(outcomes).toEqual<CreateOutcome[]>(['created', 'created', 'exists', 'created']);
+    expect(outcomes).toEqual<WriteOutcome[]>(['written', 'written', 'exists', 'written']);
     // The batch of three hit the 409 and committed nothing; each was then created on its own.
     expect(writesSince(from)).toEqual(['single', 'batch:3', 'single', 'single', 'single']);
     expect(await storedIds('CC-EXISTS')).toEqual(idsOf(docs));
+  });
+
+  it('puts upserts and creates of one partition in one batch; an upsert overwrites, also when the batch falls back', async () => {
+    const site = 'CC-UPSERT';
+    const [kept, a, b, c, d] = docsOf(site, 5);
+    await writerOf().create(kept!);
+    await writerOf().create({ ...a!, n: -1 });
+    const nOf = async (id: string): Promise<unknown> =>
+      (await stack().containers.summaries.item(id, site).read<Doc>()).resource?.n;
+
+    const writer = writerOf();
+    let from = stack().cosmosFront.log.length;
+    const together = await Promise.all([
+      writer.create(b!),
+      writer.upsert({ ...a!, n: 10 }),
+      writer.create(c!),
+    ]);
+    expect(together).toEqual<WriteOutcome[]>(['written', 'written', 'written']);
+    expect(writesSince(from)).toEqual(['single', 'batch:2']);
+    expect(await nOf(a!.id)).toBe(10);
+
+    // A create of a stored id fails the batch; the upsert in it is then written on its own.
+    from = stack().cosmosFront.log.length;
+    const fallback = await Promise.all([
+      writer.create(d!),
+      writer.create(kept!),
+      writer.upsert({ ...a!, n: 20 }),
+    ]);
+    expect(fallback).toEqual<WriteOutcome[]>(['written', 'exists', 'written']);
+    expect(writesSince(from)).toEqual(['single', 'batch:2', 'single', 'single']);
+    expect(await nOf(a!.id)).toBe(20);
+    expect(await storedIds(site)).toEqual(idsOf([kept!, a!, b!, c!, d!]));
   });
 
   it('on the bare emulator (a failed batch answers 200 and keeps the documents before the failure), still gives each caller its outcome', async () => {
@@ -95,10 +127,10 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
       const direct = openContainers(client, loadConfig(stack().emulators.env).cosmos.database).summaries;
       const docs = docsOf('CC-BARE', 4);
       await writerOf().create(docs[2]!);
-      const writer = new CoalescedCreates<Doc>(direct, (doc) => doc.site);
+      const writer = new CoalescedWrites<Doc>(direct, (doc) => doc.site);
       const outcomes = await Promise.all(docs.map((doc) => writer.create(doc)));
       // docs[1] landed with the batch that failed on docs[2]; its own create then found it.
-      expect(outcomes).toEqual<CreateOutcome[]>(['created', 'exists', 'exists', 'created']);
+      expect(outcomes).toEqual<WriteOutcome[]>(['written', 'exists', 'exists', 'written']);
       expect(await storedIds('CC-BARE')).toEqual(idsOf(docs));
     } finally {
       client.dispose();
@@ -129,7 +161,7 @@ describe('CoalescedCreates (Cosmos emulator)', () => {
     expect(await storedIds('CC-FAIL')).toEqual(idsOf(docs.filter((doc) => doc.id !== bad)));
     // The writer is not stuck: the partition takes documents again.
     const [later] = docsOf('CC-FAIL', 1);
-    await expect(writer.create(later!)).resolves.toBe('created');
+    await expect(writer.create(later!)).resolves.toBe('written');
   });
 
   it('sends at most 100 documents per batch', async () => {
