@@ -38,6 +38,16 @@ export interface StoreOptions {
 
 const partitionKeyText = (key: PartitionKey): string => JSON.stringify(key);
 
+/** The result of a call that created every one of its `created` documents. */
+const allCreated = <T>(created: number, requestCharge: number): StoreResult<T> => ({
+  created,
+  duplicates: 0,
+  alreadyStored: [],
+  conflicts: [],
+  rejected: [],
+  requestCharge,
+});
+
 /**
  * Splits documents that got a 409 into true duplicates (what is stored has the same content hash) and id
  * conflicts (different content under the same id). One point read per 409, only on this path; a read that
@@ -93,9 +103,7 @@ export const storeDocuments = async <T extends { id: string }>(
   partitionKeyOf: (document: T) => PartitionKey,
   options: StoreOptions = {},
 ): Promise<StoreResult<T>> => {
-  if (documents.length === 0) {
-    return { created: 0, duplicates: 0, alreadyStored: [], conflicts: [], rejected: [], requestCharge: 0 };
-  }
+  if (documents.length === 0) return allCreated(0, 0);
   const partitionKey = partitionKeyOf(documents[0]!);
   const key = partitionKeyText(partitionKey);
   if (
@@ -109,16 +117,7 @@ export const storeDocuments = async <T extends { id: string }>(
       documents.map((document) => ({ kind: 'create', document })),
       partitionKey,
     );
-    if (requestCharge !== undefined) {
-      return {
-        created: documents.length,
-        duplicates: 0,
-        alreadyStored: [],
-        conflicts: [],
-        rejected: [],
-        requestCharge,
-      };
-    }
+    if (requestCharge !== undefined) return allCreated(documents.length, requestCharge);
   }
   const operations: OperationInput[] = documents.map((document) => ({
     operationType: BulkOperationType.Create,

@@ -17,7 +17,7 @@ export type TriggerMetadata = {
 
 /**
  * Runs the function on one message: its body after messageEncoding, as bytes (the extension's QueueMessage
- * `Body`); the local host turns them into what the trigger's `dataType` asks for (see triggerTypedData).
+ * `Body`); the local host turns them into what the trigger's `dataType` asks for (`queueTypedData`).
  */
 export type Invoke = (body: Buffer, metadata: TriggerMetadata, invocationId: string) => Promise<void>;
 

@@ -27,6 +27,29 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
   const queueIsEmpty = async (): Promise<boolean> =>
     ((await stack().queues.main.getProperties()).approximateMessagesCount ?? 0) === 0;
 
+  /** Sends `envelope` and returns once its write has reached Cosmos (the write is then in flight). */
+  const sendWithWriteInFlight = async (envelope: object): Promise<void> => {
+    const { queues, cosmosFront } = stack();
+    const from = cosmosFront.log.length;
+    await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+    await waitUntil(async () => cosmosFront.log.slice(from).some(isWrite), 'the write in flight', 30_000);
+  };
+
+  /** Stops a host (SIGTERM) and checks that it exited 0 and drained with `unfinished` invocations left. */
+  const expectDrained = async (drained: HostProcess, unfinished: number): Promise<void> => {
+    expect(await drained.stop()).toBe(0);
+    expect(
+      drained.output.some((line) => line.includes('stopped') && line.includes(`unfinished=${unfinished}`)),
+    ).toBe(true);
+  };
+
+  /** The positions stored for a batch, sorted. */
+  const storedPositions = async (batchId: string): Promise<number[]> =>
+    (await readAll<StoredStatusMessage>(stack().containers.messages))
+      .filter((doc) => doc.batchId === batchId)
+      .map((doc) => doc.position)
+      .sort();
+
   it('answers anonymous /api/health with ok only, and /api/health/details (key) with every part up', async () => {
     const anonymous = await fetch(`${host.baseUrl}/health`);
     expect(anonymous.status).toBe(200);
@@ -112,7 +135,7 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
   });
 
   it('drains on SIGTERM with an invocation in flight: it completes, nothing is lost, and the host exits 0', async () => {
-    const { queues, containers, cosmosFront } = stack();
+    const { cosmosFront } = stack();
     // Only the host under test may take the message.
     await host.stop();
     const second = await startHostProcess(stack().env);
@@ -120,17 +143,9 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     cosmosFront.setFault({ kind: 'slow', delayMs: 3000, match: isWrite });
     try {
       const envelope = anEnvelope(3, { machine: `WS-${randomUUID().slice(0, 6)}` });
-      const from = cosmosFront.log.length;
-      await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
-      await waitUntil(async () => cosmosFront.log.slice(from).some(isWrite), 'the write in flight', 30_000);
-      expect(await second.stop()).toBe(0);
-      expect(second.output.some((line) => line.includes('stopped') && line.includes('unfinished=0'))).toBe(
-        true,
-      );
-      const stored = (await readAll<StoredStatusMessage>(containers.messages)).filter(
-        (doc) => doc.batchId === envelope.batchId,
-      );
-      expect(stored.map((doc) => doc.position).sort()).toEqual([0, 1, 2]);
+      await sendWithWriteInFlight(envelope);
+      await expectDrained(second, 0);
+      expect(await storedPositions(envelope.batchId)).toEqual([0, 1, 2]);
       expect(await queueIsEmpty()).toBe(true);
     } finally {
       cosmosFront.setFault(undefined);
@@ -138,7 +153,7 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
   });
 
   it('drains on SIGTERM when the write outlasts the grace: the message stays queued and the next host stores it once', async () => {
-    const { queues, containers, cosmosFront } = stack();
+    const { cosmosFront } = stack();
     await host.stop();
     // A grace of 1 s against a write that takes 6 s: the host must give up the message, not delete it.
     const draining = await startHostProcess(stack().env, { STATMGR_DRAIN_SECONDS: '1' });
@@ -146,13 +161,8 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     const envelope = anEnvelope(3, { machine: `WS-${randomUUID().slice(0, 6)}` });
     let next: HostProcess | undefined;
     try {
-      const from = cosmosFront.log.length;
-      await queues.main.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
-      await waitUntil(async () => cosmosFront.log.slice(from).some(isWrite), 'the write in flight', 30_000);
-      expect(await draining.stop()).toBe(0);
-      expect(draining.output.some((line) => line.includes('stopped') && line.includes('unfinished=1'))).toBe(
-        true,
-      );
+      await sendWithWriteInFlight(envelope);
+      await expectDrained(draining, 1);
       // Not deleted: still in the queue (hidden until its lock runs out, then visible to the next host).
       expect(await queueIsEmpty()).toBe(false);
     } finally {
@@ -161,17 +171,11 @@ describe('ingest pipeline (Azurite + Cosmos emulator + local host process)', () 
     try {
       next = await startHostProcess(stack().env);
       await waitUntil(
-        async () =>
-          (await readAll<StoredStatusMessage>(containers.messages)).filter(
-            (doc) => doc.batchId === envelope.batchId,
-          ).length === 3 && (await queueIsEmpty()),
+        async () => (await storedPositions(envelope.batchId)).length === 3 && (await queueIsEmpty()),
         'the envelope stored by the next host',
         60_000,
       );
-      const stored = (await readAll<StoredStatusMessage>(containers.messages)).filter(
-        (doc) => doc.batchId === envelope.batchId,
-      );
-      expect(stored.map((doc) => doc.position).sort()).toEqual([0, 1, 2]);
+      expect(await storedPositions(envelope.batchId)).toEqual([0, 1, 2]);
     } finally {
       await next?.stop();
     }
